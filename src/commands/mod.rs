@@ -1,0 +1,41 @@
+//! One module per subcommand, each a `run` that composes the library's layers.
+//!
+//! Commands never print: they write their product to the writer they are given
+//! and return a summary, leaving messages and exit codes to the CLI.
+
+pub mod parse;
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+/// A named input: a file path, or `-` for standard input.
+#[derive(Debug, Clone)]
+pub struct Source(pub PathBuf);
+
+impl Source {
+    /// How the input is named in messages.
+    pub fn label(&self) -> String {
+        if self.is_stdin() {
+            "<stdin>".to_owned()
+        } else {
+            self.0.display().to_string()
+        }
+    }
+
+    fn is_stdin(&self) -> bool {
+        self.0 == Path::new("-")
+    }
+
+    /// Opens the input for buffered reading.
+    pub fn open(&self) -> io::Result<Box<dyn BufRead>> {
+        if self.is_stdin() {
+            Ok(Box::new(io::stdin().lock()))
+        } else {
+            Ok(Box::new(BufReader::with_capacity(
+                256 * 1024,
+                File::open(&self.0)?,
+            )))
+        }
+    }
+}

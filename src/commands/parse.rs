@@ -1,0 +1,103 @@
+//! `healthfeed parse FILE…`: saved REST JSON → a JSON array of updates, no archive involved.
+
+use std::io::{self, Write};
+
+use serde::ser::{SerializeSeq, Serializer};
+
+use super::Source;
+use crate::input::{InputError, PostReader};
+use crate::parse::{self, ParseError};
+
+/// What one `parse` run saw.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    /// Posts read from all inputs.
+    pub posts: u64,
+    /// Posts that became updates (and were printed).
+    pub updates: u64,
+    /// Posts that are not records (site notices, no header table).
+    pub not_records: u64,
+    /// Posts that look like records but failed to parse.
+    pub failed: u64,
+}
+
+/// Why `parse` could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input file could not be opened.
+    #[error("cannot open {input}: {source} (check the path; use - for standard input)")]
+    Open {
+        /// The input's name.
+        input: String,
+        /// The OS error.
+        source: io::Error,
+    },
+    /// An input is not readable JSON.
+    #[error(
+        "{input} is not readable REST JSON: {source} (expected a post object, an array of posts as /wp/v2/posts returns, or NDJSON)"
+    )]
+    Input {
+        /// The input's name.
+        input: String,
+        /// Where and why reading stopped.
+        source: InputError,
+    },
+    /// The output could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(#[source] io::Error),
+}
+
+/// Parses every post of `sources` in order and streams the updates to `out` as
+/// one pretty-printed JSON array. Rejected posts go to `on_reject` with their
+/// input's name. The array is closed even when an input fails midway, so what
+/// was printed is still valid JSON.
+pub fn run(
+    sources: &[Source],
+    out: &mut dyn Write,
+    mut on_reject: impl FnMut(&str, &ParseError),
+) -> Result<Outcome, Error> {
+    let mut outcome = Outcome::default();
+    let mut ser = serde_json::Serializer::pretty(out);
+    let mut seq = ser.serialize_seq(None).map_err(output)?;
+    let mut result = Ok(());
+    'inputs: for source in sources {
+        let input = source.label();
+        let reader = match source.open() {
+            Ok(r) => r,
+            Err(e) => {
+                result = Err(Error::Open { input, source: e });
+                break;
+            }
+        };
+        for post in PostReader::new(reader) {
+            let post = match post {
+                Ok(p) => p,
+                Err(e) => {
+                    result = Err(Error::Input { input, source: e });
+                    break 'inputs;
+                }
+            };
+            outcome.posts += 1;
+            match parse::parse_json(&post) {
+                Ok(update) => {
+                    seq.serialize_element(&update).map_err(output)?;
+                    outcome.updates += 1;
+                }
+                Err(e) => {
+                    if e.is_not_record() {
+                        outcome.not_records += 1;
+                    } else {
+                        outcome.failed += 1;
+                    }
+                    on_reject(&input, &e);
+                }
+            }
+        }
+    }
+    seq.end().map_err(output)?;
+    result.map(|()| outcome)
+}
+
+fn output(e: serde_json::Error) -> Error {
+    Error::Output(e.into())
+}

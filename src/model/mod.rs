@@ -1,0 +1,122 @@
+//! The domain types every other module speaks: IDs, statuses, one parsed update, one raw post.
+//!
+//! This module depends on nothing else in the crate, so `parse`, `store` and
+//! `export` can all build on it without reaching into each other.
+
+mod enums;
+mod id;
+mod post;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub use enums::{Classification, Status};
+pub(crate) use id::is_id_shape;
+pub use id::{BadId, RecordId};
+pub use post::{Post, PostShapeError};
+
+/// Which family of feed post a record comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A service-health incident or advisory (`DZ534539`).
+    Health,
+    /// A Message Center announcement (`MC883199`).
+    Message,
+}
+
+impl Kind {
+    /// The short name used in output and filters: `health` or `message`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Health => "health",
+            Kind::Message => "message",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "health" => Ok(Kind::Health),
+            "message" => Ok(Kind::Message),
+            other => Err(format!("unknown kind {other:?}: use health or message")),
+        }
+    }
+}
+
+/// One headed part of a message: `Final status: …` or `[When this will happen:]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    /// The heading without its colon or brackets; empty for text before the first heading.
+    pub heading: String,
+    /// The section's text, paragraphs separated by a blank line.
+    pub text: String,
+}
+
+/// Where an update came from: the WordPress post that carried it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostRef {
+    /// WordPress post id, unique within one source.
+    pub id: u64,
+    /// The post's public URL.
+    pub link: Option<String>,
+    /// The post's slug (duplicates get `-2`, `-3`…).
+    pub slug: Option<String>,
+    /// When the post was published, UTC.
+    pub date_gmt: Option<DateTime<Utc>>,
+    /// When the post was last modified, UTC.
+    pub modified_gmt: Option<DateTime<Utc>>,
+}
+
+/// One update of a record, as one feed post states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Update {
+    /// The record's ID.
+    pub id: RecordId,
+    /// Service health or Message Center.
+    pub kind: Kind,
+    /// The affected service; none for Message Center posts.
+    pub service: Option<String>,
+    /// The record's title at this update.
+    pub title: String,
+    /// The status at this update; none for Message Center posts.
+    pub status: Option<Status>,
+    /// Incident, advisory, or a Message Center class.
+    pub classification: Classification,
+    /// The User Impact row, if present and non-empty.
+    pub user_impact: Option<String>,
+    /// The table's Last Updated time: the update's identity together with the ID.
+    pub last_updated: DateTime<Utc>,
+    /// The table's Start Time.
+    pub start_time: DateTime<Utc>,
+    /// The table's End Time; none while the issue is ongoing.
+    pub end_time: Option<DateTime<Utc>>,
+    /// The message as plain text: paragraphs split by a blank line.
+    pub message: String,
+    /// The message split at its headings, in order.
+    pub sections: Vec<Section>,
+    /// The Machine Translation row (Japanese), when the post has one.
+    pub machine_translation: Option<String>,
+    /// Other record IDs the message mentions, in order of first mention.
+    pub related_ids: Vec<RecordId>,
+    /// The post that carried this update.
+    pub post: PostRef,
+}
+
+impl Update {
+    /// Whether this update says the issue is over: a closed status, or an End Time for Message Center.
+    pub fn is_closed(&self) -> bool {
+        match &self.status {
+            Some(status) => status.is_closed(),
+            None => self.end_time.is_some(),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! HTML cell → plain text: paragraphs, line breaks, collapsed spaces.
+//!
+//! The feed's message cells are malformed (a stray `</p>`, paragraphs that start
+//! with two spaces, `<br />` inside them), so the text is rebuilt from the parsed
+//! tree rather than from the markup. The walk is iterative: a post nested
+//! 100,000 levels deep must not overflow the stack.
+
+use ego_tree::iter::Edge;
+use scraper::{ElementRef, Node};
+
+/// Plain text of `cell`: paragraphs joined by a blank line, `<br>` as a newline.
+pub fn render(cell: ElementRef<'_>) -> String {
+    paragraphs(cell).join("\n\n")
+}
+
+/// The cell's text on one line: every break and run of space folded to one space.
+pub fn one_line(cell: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    for word in paragraphs(cell).iter().flat_map(|p| p.split_whitespace()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// The cell's paragraphs, each with its lines trimmed and empty lines dropped.
+pub fn paragraphs(cell: ElementRef<'_>) -> Vec<String> {
+    let mut text = Builder::default();
+    let mut hidden = 0usize;
+    // Skip the cell's own open/close edges: only its content counts.
+    for edge in cell.traverse().skip(1) {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Text(t) if hidden == 0 => text.push_text(t),
+                Node::Element(e) => match e.name() {
+                    "script" | "style" | "template" | "noscript" => hidden += 1,
+                    "br" => text.line_break(),
+                    "tr" | "li" => text.line_break(),
+                    "td" | "th" => text.cell_start(),
+                    name if is_block(name) => text.paragraph_break(),
+                    _ => {}
+                },
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if let Node::Element(e) = node.value() {
+                    match e.name() {
+                        "script" | "style" | "template" | "noscript" => {
+                            hidden = hidden.saturating_sub(1)
+                        }
+                        "tr" | "li" => text.line_break(),
+                        name if is_block(name) => text.paragraph_break(),
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    text.finish()
+}
+
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "table"
+            | "tbody"
+            | "thead"
+            | "ul"
+            | "ol"
+            | "blockquote"
+            | "pre"
+            | "hr"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "section"
+            | "article"
+    )
+}
+
+/// Accumulates text with lazy spaces, so runs collapse and lines come out trimmed.
+#[derive(Default)]
+struct Builder {
+    done: Vec<String>,
+    current: String,
+    /// A space is owed before the next visible character on this line.
+    space: bool,
+    /// The current table row already has a cell, so the next one needs a separator.
+    cell_seen: bool,
+}
+
+impl Builder {
+    fn push_text(&mut self, text: &str) {
+        for c in text.chars() {
+            // Covers U+00A0 and the other Unicode spaces, which the feed scatters about.
+            if c.is_whitespace() {
+                self.space = true;
+                continue;
+            }
+            if self.space && !self.current.is_empty() && !self.current.ends_with('\n') {
+                self.current.push(' ');
+            }
+            self.space = false;
+            self.current.push(c);
+        }
+    }
+
+    fn line_break(&mut self) {
+        self.space = false;
+        self.cell_seen = false;
+        if !self.current.is_empty() && !self.current.ends_with('\n') {
+            self.current.push('\n');
+        }
+    }
+
+    fn cell_start(&mut self) {
+        if self.cell_seen {
+            self.space = false;
+            self.current.push_str(" | ");
+        }
+        self.cell_seen = true;
+    }
+
+    fn paragraph_break(&mut self) {
+        self.space = false;
+        self.cell_seen = false;
+        let para = self.current.trim_end_matches('\n');
+        if !para.trim().is_empty() {
+            let lines: Vec<&str> = para
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            self.done.push(lines.join("\n"));
+        }
+        self.current.clear();
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        self.paragraph_break();
+        self.done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::{Html, Selector};
+
+    fn cell(html: &str) -> Vec<String> {
+        let doc = Html::parse_fragment(&format!("<table><tr><td>{html}</td></tr></table>"));
+        let sel = Selector::parse("td").unwrap();
+        paragraphs(doc.select(&sel).next().unwrap())
+    }
+
+    #[test]
+    fn malformed_feed_paragraphs() {
+        let got = cell(
+            "Title: A</p>\n<p>  User impact: B.</p>\n<p>  Next steps:<br />  -One<br />  -Two</p>",
+        );
+        assert_eq!(
+            got,
+            ["Title: A", "User impact: B.", "Next steps:\n-One\n-Two"]
+        );
+    }
+
+    #[test]
+    fn spaces_collapse_and_entities_decode() {
+        let got = cell("a&nbsp;&nbsp;b   c\u{a0}d &amp; &#8217;e&#8217; &hellip;  ");
+        assert_eq!(got, ["a b c d & \u{2019}e\u{2019} \u{2026}"]);
+    }
+
+    #[test]
+    fn nested_table_keeps_rows_and_cells() {
+        let got = cell(
+            "<p>[Intro]</p><table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table><p>end</p>",
+        );
+        assert_eq!(got, ["[Intro]", "A | B\n1 | 2", "end"]);
+    }
+
+    #[test]
+    fn scripts_are_not_text() {
+        assert_eq!(cell("x<script>alert(1)</script>y"), ["xy"]);
+    }
+}

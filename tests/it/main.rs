@@ -1,0 +1,5 @@
+//! End-to-end tests: the real `healthfeed` binary against real files and servers.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod parse;
+mod support;

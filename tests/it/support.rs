@@ -1,0 +1,24 @@
+//! Shared helpers: paths to fixtures and a ready-to-run `healthfeed` command.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// One fixture file by name.
+pub fn fixture(name: &str) -> PathBuf {
+    fixtures().join(name)
+}
+
+/// `healthfeed` with the developer's environment kept out: no HOME, no archive override.
+pub fn healthfeed() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_healthfeed"));
+    cmd.env_remove("HEALTHFEED_DB")
+        .env("HOME", "/nonexistent")
+        .env("NO_COLOR", "1");
+    cmd
+}
