@@ -1,0 +1,1 @@
+//! The fetch layer against a loopback WordPress stand-in.
