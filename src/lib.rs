@@ -10,3 +10,4 @@ pub mod commands;
 pub mod input;
 pub mod model;
 pub mod parse;
+pub mod store;

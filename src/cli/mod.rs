@@ -3,15 +3,19 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod show;
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::Parser;
 
-pub use args::{Cli, Command, ParseArgs};
+pub use args::{Cli, Command, ImportArgs, JsonFlag, ParseArgs};
 
 use crate::commands::{self, Source};
+use crate::store::{self, Store, StoreError};
 
 /// Exit codes, documented in README; stable for scripts and cron.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +29,12 @@ pub enum Exit {
     Usage = 2,
     /// An input file was missing or not readable JSON.
     Input = 3,
+    /// The feed could not be fetched.
+    Fetch = 4,
+    /// The archive could not be opened, read or written.
+    Archive = 5,
+    /// Another process holds the archive.
+    Busy = 6,
 }
 
 impl From<Exit> for ExitCode {
@@ -47,11 +57,25 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
+/// Picks the exit code from the deepest typed error in the chain.
 fn classify(error: &anyhow::Error) -> Exit {
-    if error.downcast_ref::<commands::parse::Error>().is_some() {
-        return Exit::Input;
+    for cause in error.chain() {
+        if let Some(e) = cause.downcast_ref::<StoreError>() {
+            return match e {
+                StoreError::Busy { .. } => Exit::Busy,
+                _ => Exit::Archive,
+            };
+        }
+        if cause.downcast_ref::<commands::parse::Error>().is_some()
+            || matches!(
+                cause.downcast_ref::<commands::import::Error>(),
+                Some(commands::import::Error::Open { .. } | commands::import::Error::Input { .. })
+            )
+        {
+            return Exit::Input;
+        }
     }
-    Exit::Input
+    Exit::Archive
 }
 
 /// Parses the command line, runs it, and maps the outcome to an exit code.
@@ -77,9 +101,19 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<Exit, Failure> {
+    let db = cli.db;
     match cli.command {
         Command::Parse(args) => parse(args),
+        Command::Import(args) => import(&archive_path(db)?, args),
+        Command::Reparse(args) => reparse(&archive_path(db)?, args),
+        Command::Status(args) => status(&archive_path(db)?, args),
     }
+}
+
+/// `--db`, else `HEALTHFEED_DB` (clap reads both), else the platform data folder.
+fn archive_path(db: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    db.or_else(store::default_path)
+        .context("cannot find a data folder for the archive: pass --db PATH or set HEALTHFEED_DB")
 }
 
 fn parse(args: ParseArgs) -> Result<Exit, Failure> {
@@ -98,6 +132,48 @@ fn parse(args: ParseArgs) -> Result<Exit, Failure> {
             "healthfeed: {} posts read: {} records, {} not records, {} failed",
             outcome.posts, outcome.updates, outcome.not_records, outcome.failed
         );
+    }
+    Ok(Exit::Success)
+}
+
+fn import(db: &std::path::Path, args: ImportArgs) -> Result<Exit, Failure> {
+    let sources: Vec<Source> = args.files.into_iter().map(Source).collect();
+    let mut store = Store::open(db)?;
+    let outcome = commands::import::run(&mut store, &sources, |input, reason| {
+        eprintln!("healthfeed: {input}: {reason}");
+    })?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &outcome).map_err(io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        writeln!(out, "{}", show::batch_summary(&outcome))?;
+    }
+    Ok(Exit::Success)
+}
+
+fn reparse(db: &std::path::Path, args: JsonFlag) -> Result<Exit, Failure> {
+    let mut store = Store::open(db)?;
+    let outcome = commands::reparse::run(&mut store)?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &outcome).map_err(io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", show::reparse(&outcome))?;
+    }
+    Ok(Exit::Success)
+}
+
+fn status(db: &std::path::Path, args: JsonFlag) -> Result<Exit, Failure> {
+    let store = Store::open(db)?;
+    let status = store.status()?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &status).map_err(io::Error::from)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", show::status(&status))?;
     }
     Ok(Exit::Success)
 }

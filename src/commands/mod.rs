@@ -3,7 +3,10 @@
 //! Commands never print: they write their product to the writer they are given
 //! and return a summary, leaving messages and exit codes to the CLI.
 
+pub mod import;
 pub mod parse;
+pub mod pipeline;
+pub mod reparse;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};

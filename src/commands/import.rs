@@ -1,0 +1,139 @@
+//! `healthfeed import FILE…`: saved REST JSON into the archive, streaming.
+
+use std::collections::BTreeMap;
+
+use super::{Source, pipeline};
+use crate::input::{InputError, PostReader};
+use crate::store::{BatchOutcome, Incoming, Outcome, Store, StoreError};
+
+/// Posts per transaction: big enough to amortise commits, small enough to keep memory flat.
+const BATCH: usize = 500;
+
+/// Why an import stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input file could not be opened.
+    #[error("cannot open {input}: {source} (check the path; use - for standard input)")]
+    Open {
+        /// The input's name.
+        input: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// An input stopped being readable JSON; the batches before the fault are kept.
+    #[error(
+        "{input} is not readable REST JSON: {source} (posts before this point were imported; expected a post object, an array of posts, or NDJSON)"
+    )]
+    Input {
+        /// The input's name.
+        input: String,
+        /// Where and why reading stopped.
+        source: InputError,
+    },
+    /// The archive failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Imports every input in order. `on_reject` hears of each post that is not a
+/// record or failed, with its input's name and the reason.
+pub fn run(
+    store: &mut Store,
+    sources: &[Source],
+    mut on_reject: impl FnMut(&str, &str),
+) -> Result<BatchOutcome, Error> {
+    let run = store.begin_run("import", Some(&labels(sources)))?;
+    let result = import_all(store, sources, &mut on_reject);
+    match &result {
+        Ok(outcome) => store.finish_run(run, Ok(&Counts::from(outcome)))?,
+        Err(e) => store.finish_run(run, Err::<&Counts, _>(&e.to_string()))?,
+    }
+    result
+}
+
+fn import_all(
+    store: &mut Store,
+    sources: &[Source],
+    on_reject: &mut impl FnMut(&str, &str),
+) -> Result<BatchOutcome, Error> {
+    let mut total = BatchOutcome::default();
+    for source in sources {
+        let input = source.label();
+        let reader = source.open().map_err(|e| Error::Open {
+            input: input.clone(),
+            source: e,
+        })?;
+        let mut chunk: Vec<Box<str>> = Vec::with_capacity(BATCH);
+        for post in PostReader::new(reader) {
+            match post {
+                Ok(post) => chunk.push(post),
+                Err(e) => {
+                    // Keep what was read before the fault, then report it.
+                    total.absorb(write_chunk(store, &chunk, &input, on_reject)?);
+                    return Err(Error::Input { input, source: e });
+                }
+            }
+            if chunk.len() == BATCH {
+                total.absorb(write_chunk(store, &chunk, &input, on_reject)?);
+                chunk.clear();
+            }
+        }
+        total.absorb(write_chunk(store, &chunk, &input, on_reject)?);
+    }
+    Ok(total)
+}
+
+/// Parses and stores one chunk, one transaction per site the posts came from.
+fn write_chunk(
+    store: &mut Store,
+    chunk: &[Box<str>],
+    input: &str,
+    on_reject: &mut impl FnMut(&str, &str),
+) -> Result<BatchOutcome, Error> {
+    let mut by_origin: BTreeMap<String, Vec<Incoming<'_>>> = BTreeMap::new();
+    for json in chunk {
+        let post = pipeline::incoming(json);
+        if let Outcome::Rejected { reason, .. } = &post.outcome {
+            on_reject(input, reason);
+        }
+        let origin = pipeline::origin_of(post.meta.as_ref().and_then(|m| m.link.as_deref()));
+        by_origin.entry(origin).or_default().push(post);
+    }
+    let mut total = BatchOutcome::default();
+    for (origin, posts) in by_origin {
+        total.absorb(store.ingest(&pipeline::batch(&origin, posts, None))?);
+    }
+    Ok(total)
+}
+
+fn labels(sources: &[Source]) -> String {
+    sources
+        .iter()
+        .map(Source::label)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The counts logged for a run (changes are not kept in the log).
+#[derive(serde::Serialize)]
+pub struct Counts {
+    posts: u64,
+    new_records: u64,
+    updated_records: u64,
+    unchanged: u64,
+    not_records: u64,
+    failed: u64,
+}
+
+impl From<&BatchOutcome> for Counts {
+    fn from(o: &BatchOutcome) -> Self {
+        Counts {
+            posts: o.posts,
+            new_records: o.new_records,
+            updated_records: o.updated_records,
+            unchanged: o.unchanged,
+            not_records: o.not_records,
+            failed: o.failed,
+        }
+    }
+}

@@ -1,0 +1,508 @@
+//! Writing a batch of posts: raw versions, deduplicated updates, current records.
+//!
+//! A batch is one transaction: a crash anywhere leaves the archive as it was
+//! before it. Current states are recomputed from the timeline of every record
+//! the batch touched, so the result does not depend on the order posts arrive
+//! in: an older update arriving late joins the timeline and changes nothing else.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
+use xxhash_rust::xxh3::xxh3_128;
+
+use super::{Store, StoreError, ts};
+use crate::model::{PostRef, RecordId, Status, Update};
+
+/// The parser's verdict on one post.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The post is an update of a record.
+    Update(Box<Update>),
+    /// The post is not a record, or failed to parse.
+    Rejected {
+        /// True for site notices and other non-records; false for failures.
+        not_record: bool,
+        /// Why, as the parser said it.
+        reason: String,
+    },
+}
+
+/// One post offered to the archive.
+#[derive(Debug, Clone)]
+pub struct Incoming<'a> {
+    /// The post's JSON exactly as received.
+    pub json: &'a str,
+    /// Id, dates and link when the JSON had a usable id.
+    pub meta: Option<PostRef>,
+    /// What the parser made of it.
+    pub outcome: Outcome,
+}
+
+/// A set of posts written in one transaction.
+#[derive(Debug, Clone)]
+pub struct Batch<'a> {
+    /// Where the posts came from (`https://m365jp.net`).
+    pub origin: &'a str,
+    /// The posts.
+    pub posts: Vec<Incoming<'a>>,
+    /// The parser version that produced the outcomes.
+    pub parser_version: u32,
+    /// When the posts were fetched or read.
+    pub fetched_at: DateTime<Utc>,
+    /// A sync mark to commit together with the posts, if any.
+    pub cursor: Option<String>,
+}
+
+/// A record whose status changed (or that appeared) in a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusChange {
+    /// The record.
+    pub id: RecordId,
+    /// Status before the batch; `None` for a new record.
+    pub from: Option<String>,
+    /// Status after the batch (`None` for Message Center).
+    pub to: Option<String>,
+    /// The record's service.
+    pub service: Option<String>,
+    /// The record's title.
+    pub title: String,
+}
+
+/// What a batch changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BatchOutcome {
+    /// Posts offered.
+    pub posts: u64,
+    /// Posts already stored byte for byte (or older than the stored version).
+    pub unchanged: u64,
+    /// Records that did not exist before.
+    pub new_records: u64,
+    /// Existing records whose current state changed.
+    pub updated_records: u64,
+    /// New posts that are not records.
+    pub not_records: u64,
+    /// New posts that failed to parse.
+    pub failed: u64,
+    /// New records and status changes, for `--changes`.
+    pub changes: Vec<StatusChange>,
+}
+
+impl BatchOutcome {
+    /// Adds another batch's counts to these.
+    pub fn absorb(&mut self, other: BatchOutcome) {
+        self.posts += other.posts;
+        self.unchanged += other.unchanged;
+        self.new_records += other.new_records;
+        self.updated_records += other.updated_records;
+        self.not_records += other.not_records;
+        self.failed += other.failed;
+        self.changes.extend(other.changes);
+    }
+}
+
+/// A record's state when the batch first touched it.
+#[derive(Clone)]
+pub(super) struct Before {
+    current_update: Option<i64>,
+    status: Option<String>,
+}
+
+impl Store {
+    /// Writes `batch` in one transaction and says what changed.
+    pub fn ingest(&mut self, batch: &Batch<'_>) -> Result<BatchOutcome, StoreError> {
+        let path = self.path.clone();
+        let fail = |action| super::failing(&path, action);
+        let tx = self.conn.transaction().map_err(fail("starting a batch"))?;
+        let source = source_id(&tx, batch.origin).map_err(fail("recording the source"))?;
+        let mut out = BatchOutcome::default();
+        let mut touched: HashMap<String, Before> = HashMap::new();
+        for post in &batch.posts {
+            out.posts += 1;
+            let stored = store_post(&tx, source, post, batch, &mut touched)
+                .map_err(fail("storing a post"))?;
+            match (stored, &post.outcome) {
+                (false, _) => out.unchanged += 1,
+                (
+                    true,
+                    Outcome::Rejected {
+                        not_record: true, ..
+                    },
+                ) => out.not_records += 1,
+                (true, Outcome::Rejected { .. }) => out.failed += 1,
+                (true, Outcome::Update(_)) => {}
+            }
+        }
+        settle(&tx, touched, &mut out).map_err(fail("updating records"))?;
+        if let Some(cursor) = &batch.cursor {
+            tx.execute(
+                "UPDATE sources SET cursor = ?1 WHERE id = ?2",
+                params![cursor, source],
+            )
+            .map_err(fail("moving the sync mark"))?;
+        }
+        tx.commit().map_err(fail("committing a batch"))?;
+        Ok(out)
+    }
+}
+
+pub(super) fn source_id(tx: &Transaction<'_>, origin: &str) -> rusqlite::Result<i64> {
+    tx.execute(
+        "INSERT INTO sources(origin) VALUES (?1) ON CONFLICT(origin) DO NOTHING",
+        [origin],
+    )?;
+    tx.query_row("SELECT id FROM sources WHERE origin = ?1", [origin], |r| {
+        r.get(0)
+    })
+}
+
+/// Stores one post; false when this exact version was already there (or is older than the stored one).
+fn store_post(
+    tx: &Transaction<'_>,
+    source: i64,
+    post: &Incoming<'_>,
+    batch: &Batch<'_>,
+    touched: &mut HashMap<String, Before>,
+) -> rusqlite::Result<bool> {
+    let hash = format!("{:032x}", xxh3_128(post.json.as_bytes()));
+    let post_id = post.meta.as_ref().map(|m| m.id as i64);
+    // '' rather than NULL, so the unique index also dedupes posts without a modified time.
+    let modified = post
+        .meta
+        .as_ref()
+        .and_then(|m| m.modified_gmt)
+        .map(ts)
+        .unwrap_or_default();
+    let raw_id: Option<i64> = tx
+        .prepare_cached(
+            "INSERT INTO raw_posts(source_id, post_id, modified_gmt, json_hash, fetched_at, json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING RETURNING id",
+        )?
+        .query_row(
+            params![
+                source,
+                post_id,
+                modified,
+                hash,
+                ts(batch.fetched_at),
+                post.json
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(raw_id) = raw_id else {
+        return Ok(false);
+    };
+    let Some(meta) = &post.meta else {
+        file_reject(
+            tx,
+            raw_id,
+            source,
+            None,
+            &post.outcome,
+            batch.parser_version,
+        )?;
+        return Ok(true);
+    };
+    let existing: Option<(String, Option<i64>, i64)> = tx
+        .prepare_cached(
+            "SELECT coalesce(modified_gmt, ''), update_id, raw_id FROM posts
+             WHERE source_id = ?1 AND post_id = ?2",
+        )?
+        .query_row(params![source, post_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .optional()?;
+    if let Some((stored_modified, _, _)) = &existing {
+        if *stored_modified > modified {
+            // An older version of an edited post: kept raw, but the post's current state stays.
+            return Ok(false);
+        }
+    }
+    if let Some((_, _, old_raw)) = &existing {
+        tx.prepare_cached("DELETE FROM rejects WHERE raw_id = ?1")?
+            .execute([old_raw])?;
+    }
+    apply_post(
+        tx,
+        source,
+        raw_id,
+        meta,
+        &post.outcome,
+        batch.parser_version,
+        touched,
+    )?;
+    if let Some((_, Some(old_update), _)) = existing {
+        drop_if_orphan(tx, old_update, touched)?;
+    }
+    Ok(true)
+}
+
+/// Makes `raw_id` the current version of its post and files its outcome.
+pub(super) fn apply_post(
+    tx: &Transaction<'_>,
+    source: i64,
+    raw_id: i64,
+    meta: &PostRef,
+    outcome: &Outcome,
+    parser_version: u32,
+    touched: &mut HashMap<String, Before>,
+) -> rusqlite::Result<()> {
+    let update_id = match outcome {
+        Outcome::Update(update) => {
+            touch(tx, update.id.as_str(), touched)?;
+            Some(upsert_update(tx, update, parser_version)?)
+        }
+        Outcome::Rejected { .. } => {
+            file_reject(tx, raw_id, source, Some(meta.id), outcome, parser_version)?;
+            None
+        }
+    };
+    tx.prepare_cached(
+        "INSERT INTO posts(source_id, post_id, raw_id, modified_gmt, date_gmt, link, slug, update_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(source_id, post_id) DO UPDATE SET raw_id = excluded.raw_id,
+           modified_gmt = excluded.modified_gmt, date_gmt = excluded.date_gmt,
+           link = excluded.link, slug = excluded.slug, update_id = excluded.update_id",
+    )?
+    .execute(params![
+        source,
+        meta.id as i64,
+        raw_id,
+        meta.modified_gmt.map(ts),
+        meta.date_gmt.map(ts),
+        meta.link,
+        meta.slug,
+        update_id
+    ])?;
+    Ok(())
+}
+
+pub(super) fn file_reject(
+    tx: &Transaction<'_>,
+    raw_id: i64,
+    source: i64,
+    post_id: Option<u64>,
+    outcome: &Outcome,
+    parser_version: u32,
+) -> rusqlite::Result<()> {
+    let (not_record, reason) = match outcome {
+        Outcome::Rejected { not_record, reason } => (*not_record, reason.as_str()),
+        Outcome::Update(_) => return Ok(()),
+    };
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO rejects(raw_id, source_id, post_id, not_record, reason, parser_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        raw_id,
+        source,
+        post_id.map(|p| p as i64),
+        not_record,
+        reason,
+        parser_version
+    ])?;
+    Ok(())
+}
+
+/// The fields that make two updates the same update, whichever posts carried them.
+fn content_hash(u: &Update) -> String {
+    let content = (
+        &u.id,
+        u.kind,
+        &u.service,
+        &u.title,
+        &u.status,
+        &u.classification,
+        &u.user_impact,
+        u.last_updated,
+        u.start_time,
+        u.end_time,
+        &u.message,
+        &u.machine_translation,
+    );
+    // Serializing plain strings and numbers cannot fail; an empty key would only weaken dedupe.
+    let bytes = serde_json::to_vec(&content).unwrap_or_default();
+    format!("{:032x}", xxh3_128(&bytes))
+}
+
+fn upsert_update(tx: &Transaction<'_>, u: &Update, parser_version: u32) -> rusqlite::Result<i64> {
+    let hash = content_hash(u);
+    let id = u.id.as_str();
+    let last_updated = ts(u.last_updated);
+    let inserted: Option<i64> = tx
+        .prepare_cached(
+            "INSERT INTO updates(record_id, last_updated, content_hash, kind, service, title, status,
+               classification, user_impact, start_time, end_time, message, sections,
+               machine_translation, related_ids, parser_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT(record_id, last_updated, content_hash) DO NOTHING RETURNING id",
+        )?
+        .query_row(
+            params![
+                id,
+                last_updated,
+                hash,
+                u.kind.as_str(),
+                u.service,
+                u.title,
+                u.status.as_ref().map(Status::as_str),
+                u.classification.as_str(),
+                u.user_impact,
+                ts(u.start_time),
+                u.end_time.map(ts),
+                u.message,
+                serde_json::to_string(&u.sections).unwrap_or_else(|_| "[]".into()),
+                u.machine_translation,
+                serde_json::to_string(&u.related_ids).unwrap_or_else(|_| "[]".into()),
+                parser_version
+            ],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(update_id) = inserted {
+        let mut mention = tx.prepare_cached(
+            "INSERT OR IGNORE INTO mentions(update_id, related_id) VALUES (?1, ?2)",
+        )?;
+        for related in &u.related_ids {
+            mention.execute(params![update_id, related.as_str()])?;
+        }
+        return Ok(update_id);
+    }
+    tx.prepare_cached(
+        "SELECT id FROM updates WHERE record_id = ?1 AND last_updated = ?2 AND content_hash = ?3",
+    )?
+    .query_row(params![id, last_updated, hash], |r| r.get(0))
+}
+
+/// Deletes an update no post carries any more (its post was edited into another one).
+pub(super) fn drop_if_orphan(
+    tx: &Transaction<'_>,
+    update_id: i64,
+    touched: &mut HashMap<String, Before>,
+) -> rusqlite::Result<()> {
+    let carried: bool = tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM posts WHERE update_id = ?1)")?
+        .query_row([update_id], |r| r.get(0))?;
+    if carried {
+        return Ok(());
+    }
+    let record: Option<String> = tx
+        .prepare_cached("SELECT record_id FROM updates WHERE id = ?1")?
+        .query_row([update_id], |r| r.get(0))
+        .optional()?;
+    if let Some(record) = record {
+        touch(tx, &record, touched)?;
+        // The record may still point here; the deferred foreign key lets settle() repoint it.
+        tx.prepare_cached("DELETE FROM updates WHERE id = ?1")?
+            .execute([update_id])?;
+    }
+    Ok(())
+}
+
+/// Remembers a record's state the first time a batch touches it.
+pub(super) fn touch(
+    tx: &Transaction<'_>,
+    record: &str,
+    touched: &mut HashMap<String, Before>,
+) -> rusqlite::Result<()> {
+    if touched.contains_key(record) {
+        return Ok(());
+    }
+    let before = tx
+        .prepare_cached("SELECT current_update_id, status FROM records WHERE id = ?1")?
+        .query_row([record], |r| {
+            Ok(Before {
+                current_update: r.get(0)?,
+                status: r.get(1)?,
+            })
+        })
+        .optional()?
+        .unwrap_or(Before {
+            current_update: None,
+            status: None,
+        });
+    touched.insert(record.to_owned(), before);
+    Ok(())
+}
+
+/// Recomputes every touched record from its timeline and tallies what changed.
+pub(super) fn settle(
+    tx: &Transaction<'_>,
+    touched: HashMap<String, Before>,
+    out: &mut BatchOutcome,
+) -> rusqlite::Result<()> {
+    let mut ids: Vec<_> = touched.into_iter().collect();
+    ids.sort_by(|a, b| a.0.cmp(&b.0));
+    for (record, before) in ids {
+        let after = recompute(tx, &record)?;
+        let Some((update_id, status, service, title)) = after else {
+            continue;
+        };
+        let changed_status = before.current_update.is_none() || before.status != status;
+        match before.current_update {
+            None => out.new_records += 1,
+            Some(old) if old != update_id => out.updated_records += 1,
+            Some(_) => {}
+        }
+        if changed_status {
+            if let Ok(id) = RecordId::parse(&record) {
+                out.changes.push(StatusChange {
+                    id,
+                    from: before.status.filter(|_| before.current_update.is_some()),
+                    to: status,
+                    service,
+                    title,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+type Current = (i64, Option<String>, Option<String>, String);
+
+/// Points `record` at its latest update (ties: the later post) and refreshes its columns.
+fn recompute(tx: &Transaction<'_>, record: &str) -> rusqlite::Result<Option<Current>> {
+    let latest: Option<Current> = tx
+        .prepare_cached(
+            "SELECT u.id, u.status, u.service, u.title FROM updates u
+             WHERE u.record_id = ?1
+             ORDER BY u.last_updated DESC,
+               (SELECT max(coalesce(p.modified_gmt, '')) FROM posts p WHERE p.update_id = u.id) DESC,
+               (SELECT max(p.post_id) FROM posts p WHERE p.update_id = u.id) DESC,
+               u.id DESC
+             LIMIT 1",
+        )?
+        .query_row([record], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let Some(current) = latest else {
+        tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
+            .execute([record])?;
+        return Ok(None);
+    };
+    let closed = match &current.1 {
+        Some(status) => Status::parse(status).is_closed(),
+        None => false,
+    };
+    tx.prepare_cached(
+        "INSERT INTO records(id, kind, current_update_id, service, title, status, classification,
+           user_impact, start_time, end_time, last_updated, closed, update_count, first_seen)
+         SELECT u.record_id, u.kind, u.id, u.service, u.title, u.status, u.classification,
+           u.user_impact, u.start_time, u.end_time, u.last_updated,
+           CASE WHEN u.kind = 'message' THEN u.end_time IS NOT NULL ELSE ?2 END,
+           (SELECT count(*) FROM updates WHERE record_id = u.record_id),
+           (SELECT min(last_updated) FROM updates WHERE record_id = u.record_id)
+         FROM updates u WHERE u.id = ?1
+         ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,
+           current_update_id = excluded.current_update_id, service = excluded.service,
+           title = excluded.title, status = excluded.status,
+           classification = excluded.classification, user_impact = excluded.user_impact,
+           start_time = excluded.start_time, end_time = excluded.end_time,
+           last_updated = excluded.last_updated, closed = excluded.closed,
+           update_count = excluded.update_count, first_seen = excluded.first_seen",
+    )?
+    .execute(params![current.0, closed])?;
+    Ok(Some(current))
+}

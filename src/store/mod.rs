@@ -1,0 +1,256 @@
+//! The archive: one SQLite file holding every raw post, every distinct update,
+//! the current state of each record, rejects, mentions and a full-text index.
+//!
+//! The store knows the model but not the parser: callers hand it posts with
+//! their parse outcome already decided, which keeps `store` and `parse`
+//! independent and lets `reparse` rebuild everything from the raw posts.
+
+mod info;
+mod ingest;
+mod reparse;
+mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+pub use info::{ArchiveStatus, RunInfo};
+pub use ingest::{Batch, BatchOutcome, Incoming, Outcome, StatusChange};
+pub use reparse::ReparseOutcome;
+pub use schema::{APPLICATION_ID, current_version};
+
+/// What went wrong with the archive file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The folder for a new archive could not be created.
+    #[error("cannot create the archive folder {path}: {source}")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file exists but is not a SQLite database.
+    #[error(
+        "{path} is not a healthfeed archive (not a SQLite database); it was left untouched: point --db at another file"
+    )]
+    NotADatabase {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is a SQLite database made by some other program.
+    #[error(
+        "{path} is a SQLite database but not a healthfeed archive; it was left untouched: point --db at another file"
+    )]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The archive's schema is newer than this build understands.
+    #[error(
+        "{path} was written by a newer healthfeed (schema {found}, this build knows up to {known}); it was left untouched: upgrade healthfeed"
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// The file's schema version.
+        found: i64,
+        /// The newest version this build knows.
+        known: i64,
+    },
+    /// Another process holds the database lock for longer than we wait.
+    #[error("{path} is locked by another process (busy for more than {waited:?}); try again later")]
+    Busy {
+        /// The file.
+        path: PathBuf,
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// Any other SQLite failure, with what we were doing.
+    #[error("archive {path}: {action} failed: {source}")]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// What we were doing.
+        action: &'static str,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+}
+
+/// How long a statement waits for another process's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open archive.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the archive at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let mut store = Self::connect(path, OpenFlags::default())?;
+        store.check_identity()?;
+        let path = store.path.clone();
+        store
+            .conn
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .map_err(|e| sql_error(&path, "switching to WAL", e))?;
+        schema::migrate(&mut store.conn)
+            .map_err(|e| sql_error(&path, "upgrading the schema", e))?;
+        Ok(store)
+    }
+
+    /// Opens an existing archive for reading only; never creates or upgrades it.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let store = Self::connect(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        let version = store.check_identity()?;
+        if version < current_version() {
+            // An old archive needs a write to upgrade; reading it with today's queries would fail.
+            drop(store);
+            return Self::open(path);
+        }
+        Ok(store)
+    }
+
+    fn connect(path: &Path, flags: OpenFlags) -> Result<Self, StoreError> {
+        let conn = Connection::open_with_flags(path, flags)
+            .map_err(|e| sql_error(path, "opening the archive", e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .and_then(|()| conn.execute_batch("PRAGMA foreign_keys = ON;"))
+            .map_err(|e| sql_error(path, "configuring the connection", e))?;
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Refuses non-databases, foreign databases and newer schemas before anything is written.
+    fn check_identity(&self) -> Result<i64, StoreError> {
+        let read = |sql: &str| self.conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+        let version = read("PRAGMA user_version")
+            .map_err(|e| self.classify(e, "reading the schema version"))?;
+        let app =
+            read("PRAGMA application_id").map_err(|e| self.classify(e, "reading the file type"))?;
+        if version > current_version() {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: current_version(),
+            });
+        }
+        let tables = read("SELECT count(*) FROM sqlite_schema")
+            .map_err(|e| self.classify(e, "reading the schema"))?;
+        if (app != 0 && app != APPLICATION_ID) || (version == 0 && tables > 0) {
+            return Err(StoreError::Foreign {
+                path: self.path.clone(),
+            });
+        }
+        Ok(version)
+    }
+
+    fn classify(&self, e: rusqlite::Error, action: &'static str) -> StoreError {
+        match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase) => StoreError::NotADatabase {
+                path: self.path.clone(),
+            },
+            _ => sql_error(&self.path, action, e),
+        }
+    }
+
+    /// The archive file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open archive.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err("reading the schema version", e))
+    }
+
+    fn err(&self, action: &'static str, e: rusqlite::Error) -> StoreError {
+        sql_error(&self.path, action, e)
+    }
+}
+
+/// An error mapper for `map_err` that names the archive and what was being done.
+fn failing<'a>(
+    path: &'a Path,
+    action: &'static str,
+) -> impl FnOnce(rusqlite::Error) -> StoreError + 'a {
+    move |e| sql_error(path, action, e)
+}
+
+fn sql_error(path: &Path, action: &'static str, source: rusqlite::Error) -> StoreError {
+    match source.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy {
+            path: path.to_owned(),
+            waited: BUSY_TIMEOUT,
+        },
+        _ => StoreError::Sqlite {
+            path: path.to_owned(),
+            action,
+            source,
+        },
+    }
+}
+
+/// RFC 3339 UTC with a `Z` and whole seconds: sorts as text in time order.
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// The archive location when neither `--db` nor `HEALTHFEED_DB` is given.
+pub fn default_path() -> Option<PathBuf> {
+    dirs::data_dir().map(|d| d.join("healthfeed").join("healthfeed.db"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let store = Store::open(&path).unwrap();
+        let schema_before: Vec<String> = schema_sql(&store);
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), current_version());
+        assert_eq!(schema_sql(&store), schema_before);
+    }
+
+    fn schema_sql(store: &Store) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare("SELECT coalesce(sql, name) FROM sqlite_schema ORDER BY name")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn timestamps_sort_as_text() {
+        let t = DateTime::parse_from_rfc3339("2023-03-29T07:00:00+00:00")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(ts(t), "2023-03-29T07:00:00Z");
+    }
+}

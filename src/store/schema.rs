@@ -1,0 +1,157 @@
+//! The archive's schema as numbered, append-only migrations on `PRAGMA user_version`.
+//!
+//! Never edit a migration that has shipped: add a new one. An archive made by an
+//! older healthfeed is upgraded in place at open; one made by a newer healthfeed
+//! is refused before anything is written.
+
+use rusqlite::Connection;
+
+/// Marks a SQLite file as a healthfeed archive (`PRAGMA application_id`, "hfed").
+pub const APPLICATION_ID: i64 = 0x6866_6564;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first archive layout.
+    r#"
+CREATE TABLE sources (
+    id          INTEGER PRIMARY KEY,
+    origin      TEXT NOT NULL UNIQUE,   -- scheme://host[:port] the posts come from
+    posts_url   TEXT,                   -- the REST route sync uses, once known
+    cursor      TEXT                    -- sync mark: every post modified at or before it is stored
+);
+
+CREATE TABLE raw_posts (
+    id            INTEGER PRIMARY KEY,
+    source_id     INTEGER NOT NULL REFERENCES sources(id),
+    post_id       INTEGER,              -- NULL when the JSON had no usable id
+    modified_gmt  TEXT,
+    json_hash     TEXT NOT NULL,        -- xxh3-128 of json: same post, same bytes, stored once
+    fetched_at    TEXT NOT NULL,
+    json          TEXT NOT NULL         -- the post exactly as received
+);
+CREATE UNIQUE INDEX raw_posts_version ON raw_posts(source_id, post_id, modified_gmt, json_hash);
+CREATE UNIQUE INDEX raw_posts_unkeyed ON raw_posts(source_id, json_hash) WHERE post_id IS NULL;
+
+CREATE TABLE updates (
+    id                   INTEGER PRIMARY KEY,
+    record_id            TEXT NOT NULL,
+    last_updated         TEXT NOT NULL,
+    content_hash         TEXT NOT NULL,
+    kind                 TEXT NOT NULL,
+    service              TEXT,
+    title                TEXT NOT NULL,
+    status               TEXT,
+    classification       TEXT NOT NULL,
+    user_impact          TEXT,
+    start_time           TEXT NOT NULL,
+    end_time             TEXT,
+    message              TEXT NOT NULL,
+    sections             TEXT NOT NULL,  -- JSON [{heading, text}]
+    machine_translation  TEXT,
+    related_ids          TEXT NOT NULL,  -- JSON ["DZ534548", ...]
+    parser_version       INTEGER NOT NULL,
+    UNIQUE (record_id, last_updated, content_hash)
+);
+
+CREATE TABLE posts (
+    source_id     INTEGER NOT NULL REFERENCES sources(id),
+    post_id       INTEGER NOT NULL,
+    raw_id        INTEGER NOT NULL REFERENCES raw_posts(id),
+    modified_gmt  TEXT,
+    date_gmt      TEXT,
+    link          TEXT,
+    slug          TEXT,
+    update_id     INTEGER REFERENCES updates(id),  -- NULL when the post is a reject
+    PRIMARY KEY (source_id, post_id)
+);
+CREATE INDEX posts_update ON posts(update_id);
+
+CREATE TABLE records (
+    id                 TEXT PRIMARY KEY,
+    kind               TEXT NOT NULL,
+    current_update_id  INTEGER NOT NULL REFERENCES updates(id) DEFERRABLE INITIALLY DEFERRED,
+    service            TEXT,
+    title              TEXT NOT NULL,
+    status             TEXT,
+    classification     TEXT NOT NULL,
+    user_impact        TEXT,
+    start_time         TEXT NOT NULL,
+    end_time           TEXT,
+    last_updated       TEXT NOT NULL,
+    closed             INTEGER NOT NULL,
+    update_count       INTEGER NOT NULL,
+    first_seen         TEXT NOT NULL   -- the earliest Last Updated in the timeline
+);
+CREATE INDEX records_last_updated ON records(last_updated);
+CREATE INDEX updates_record ON updates(record_id, last_updated);
+
+CREATE TABLE rejects (
+    raw_id          INTEGER PRIMARY KEY REFERENCES raw_posts(id),
+    source_id       INTEGER NOT NULL REFERENCES sources(id),
+    post_id         INTEGER,
+    not_record      INTEGER NOT NULL,   -- 1: not a record (site notice); 0: failed to parse
+    reason          TEXT NOT NULL,
+    parser_version  INTEGER NOT NULL
+);
+
+CREATE TABLE mentions (
+    update_id   INTEGER NOT NULL REFERENCES updates(id) ON DELETE CASCADE,
+    related_id  TEXT NOT NULL,
+    PRIMARY KEY (update_id, related_id)
+) WITHOUT ROWID;
+CREATE INDEX mentions_related ON mentions(related_id);
+
+CREATE TABLE runs (
+    id           INTEGER PRIMARY KEY,
+    kind         TEXT NOT NULL,          -- import, sync, reparse
+    source       TEXT,
+    started_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    outcome      TEXT,                   -- ok, or the error that ended the run
+    summary      TEXT                    -- JSON counts
+);
+
+CREATE VIRTUAL TABLE updates_fts USING fts5(
+    record_id, service, title, user_impact, message,
+    content='updates', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+-- The default tokenizer does not split Japanese; trigrams find any 3+ character run.
+CREATE VIRTUAL TABLE translation_fts USING fts5(
+    machine_translation, content='updates', content_rowid='id', tokenize='trigram'
+);
+CREATE TRIGGER updates_ai AFTER INSERT ON updates BEGIN
+    INSERT INTO updates_fts(rowid, record_id, service, title, user_impact, message)
+    VALUES (new.id, new.record_id, new.service, new.title, new.user_impact, new.message);
+    INSERT INTO translation_fts(rowid, machine_translation)
+    SELECT new.id, new.machine_translation WHERE new.machine_translation IS NOT NULL;
+END;
+CREATE TRIGGER updates_ad AFTER DELETE ON updates BEGIN
+    INSERT INTO updates_fts(updates_fts, rowid, record_id, service, title, user_impact, message)
+    VALUES ('delete', old.id, old.record_id, old.service, old.title, old.user_impact, old.message);
+    INSERT INTO translation_fts(translation_fts, rowid, machine_translation)
+    SELECT 'delete', old.id, old.machine_translation WHERE old.machine_translation IS NOT NULL;
+END;
+"#,
+];
+
+/// The schema version this build writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Applies every migration past the file's version, each in its own transaction.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
+    let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        // PRAGMA takes no bound parameters; the value is our own integer.
+        tx.execute_batch(&format!(
+            "PRAGMA user_version = {}; PRAGMA application_id = {APPLICATION_ID};",
+            i + 1
+        ))?;
+        tx.commit()?;
+        version = i as i64 + 1;
+    }
+    Ok(version)
+}
