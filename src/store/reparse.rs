@@ -38,7 +38,7 @@ pub struct ReparseOutcome {
     pub rejects_after: u64,
 }
 
-/// A record's identity-relevant state: its current update's content and status.
+/// A record's visible state (its columns and current update's content) and its status.
 type Snapshot = BTreeMap<String, (String, Option<String>)>;
 
 impl Store {
@@ -142,7 +142,10 @@ fn raw_json(tx: &Transaction<'_>, raw_id: i64) -> rusqlite::Result<String> {
 
 fn snapshot(tx: &Transaction<'_>) -> rusqlite::Result<Snapshot> {
     let mut stmt = tx.prepare(
-        "SELECT r.id, u.content_hash, r.status FROM records r JOIN updates u ON u.id = r.current_update_id",
+        "SELECT r.id, concat_ws('|', u.content_hash, r.title, r.service, r.classification,
+           r.user_impact, r.start_time, r.end_time, r.last_updated, r.closed, r.update_count),
+           r.status
+         FROM records r LEFT JOIN updates u ON u.id = r.current_update_id",
     )?;
     stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?
         .collect()

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use assert_cmd::Command;
 
+pub mod posts;
+
 /// The repository's `fixtures/` folder.
 pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
