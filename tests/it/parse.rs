@@ -46,3 +46,16 @@ fn seed_parses_to_the_known_record() {
         ]
     );
 }
+
+/// Every fixture, parsed: the record as JSON, or the error as the user sees it.
+/// A changed snapshot is a changed parser output: review it before accepting.
+#[test]
+fn fixtures_snapshot() {
+    insta::glob!("../../fixtures", "*.json", |path| {
+        let json = std::fs::read_to_string(path).unwrap();
+        match healthfeed::parse::parse_json(&json) {
+            Ok(update) => insta::assert_json_snapshot!(update),
+            Err(error) => insta::assert_snapshot!(error.to_string()),
+        }
+    });
+}
