@@ -12,7 +12,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use xxhash_rust::xxh3::xxh3_128;
 
-use super::{Store, StoreError, ts};
+use super::{Store, StoreError, fts, ts};
 use crate::model::{PostRef, RecordId, Status, Update};
 
 /// The parser's verdict on one post.
@@ -102,6 +102,33 @@ impl BatchOutcome {
     }
 }
 
+/// What a transaction tracks while it writes: records to settle, and the index mark.
+pub(super) struct Work {
+    /// Records touched so far, with their state before the transaction.
+    pub touched: HashMap<String, Before>,
+    /// Updates at or below this id are in the full-text index.
+    pub indexed_upto: i64,
+}
+
+impl Work {
+    pub(super) fn start(tx: &Transaction<'_>) -> rusqlite::Result<Self> {
+        Ok(Work {
+            touched: HashMap::new(),
+            indexed_upto: fts::indexed_upto(tx)?,
+        })
+    }
+
+    /// Indexes the transaction's new updates and recomputes every touched record.
+    pub(super) fn finish(
+        self,
+        tx: &Transaction<'_>,
+        out: &mut BatchOutcome,
+    ) -> rusqlite::Result<()> {
+        fts::index_since(tx, self.indexed_upto)?;
+        settle(tx, self.touched, out)
+    }
+}
+
 /// A record's state when the batch first touched it.
 #[derive(Clone)]
 pub(super) struct Before {
@@ -117,11 +144,11 @@ impl Store {
         let tx = self.conn.transaction().map_err(fail("starting a batch"))?;
         let source = source_id(&tx, batch.origin).map_err(fail("recording the source"))?;
         let mut out = BatchOutcome::default();
-        let mut touched: HashMap<String, Before> = HashMap::new();
+        let mut work = Work::start(&tx).map_err(fail("starting a batch"))?;
         for post in &batch.posts {
             out.posts += 1;
-            let stored = store_post(&tx, source, post, batch, &mut touched)
-                .map_err(fail("storing a post"))?;
+            let stored =
+                store_post(&tx, source, post, batch, &mut work).map_err(fail("storing a post"))?;
             match (stored, &post.outcome) {
                 (false, _) => out.unchanged += 1,
                 (
@@ -134,7 +161,8 @@ impl Store {
                 (true, Outcome::Update(_)) => {}
             }
         }
-        settle(&tx, touched, &mut out).map_err(fail("updating records"))?;
+        work.finish(&tx, &mut out)
+            .map_err(fail("updating records"))?;
         if let Some(cursor) = &batch.cursor {
             tx.execute(
                 "UPDATE sources SET cursor = ?1 WHERE id = ?2",
@@ -163,7 +191,7 @@ fn store_post(
     source: i64,
     post: &Incoming<'_>,
     batch: &Batch<'_>,
-    touched: &mut HashMap<String, Before>,
+    work: &mut Work,
 ) -> rusqlite::Result<bool> {
     let hash = format!("{:032x}", xxh3_128(post.json.as_bytes()));
     let post_id = post.meta.as_ref().map(|m| m.id as i64);
@@ -231,10 +259,10 @@ fn store_post(
         meta,
         &post.outcome,
         batch.parser_version,
-        touched,
+        work,
     )?;
     if let Some((_, Some(old_update), _)) = existing {
-        drop_if_orphan(tx, old_update, touched)?;
+        drop_if_orphan(tx, old_update, work)?;
     }
     Ok(true)
 }
@@ -247,11 +275,11 @@ pub(super) fn apply_post(
     meta: &PostRef,
     outcome: &Outcome,
     parser_version: u32,
-    touched: &mut HashMap<String, Before>,
+    work: &mut Work,
 ) -> rusqlite::Result<()> {
     let update_id = match outcome {
         Outcome::Update(update) => {
-            touch(tx, update.id.as_str(), touched)?;
+            touch(tx, update.id.as_str(), &mut work.touched)?;
             Some(upsert_update(tx, update, parser_version)?)
         }
         Outcome::Rejected { .. } => {
@@ -334,9 +362,9 @@ fn upsert_update(tx: &Transaction<'_>, u: &Update, parser_version: u32) -> rusql
     let inserted: Option<i64> = tx
         .prepare_cached(
             "INSERT INTO updates(record_id, last_updated, content_hash, kind, service, title, status,
-               classification, user_impact, start_time, end_time, message, sections,
+               classification, user_impact, start_time, end_time, message,
                machine_translation, related_ids, parser_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
              ON CONFLICT(record_id, last_updated, content_hash) DO NOTHING RETURNING id",
         )?
         .query_row(
@@ -353,7 +381,6 @@ fn upsert_update(tx: &Transaction<'_>, u: &Update, parser_version: u32) -> rusql
                 ts(u.start_time),
                 u.end_time.map(ts),
                 u.message,
-                serde_json::to_string(&u.sections).unwrap_or_else(|_| "[]".into()),
                 u.machine_translation,
                 serde_json::to_string(&u.related_ids).unwrap_or_else(|_| "[]".into()),
                 parser_version
@@ -380,7 +407,7 @@ fn upsert_update(tx: &Transaction<'_>, u: &Update, parser_version: u32) -> rusql
 pub(super) fn drop_if_orphan(
     tx: &Transaction<'_>,
     update_id: i64,
-    touched: &mut HashMap<String, Before>,
+    work: &mut Work,
 ) -> rusqlite::Result<()> {
     let carried: bool = tx
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM posts WHERE update_id = ?1)")?
@@ -393,7 +420,8 @@ pub(super) fn drop_if_orphan(
         .query_row([update_id], |r| r.get(0))
         .optional()?;
     if let Some(record) = record {
-        touch(tx, &record, touched)?;
+        touch(tx, &record, &mut work.touched)?;
+        fts::unindex(tx, update_id, work.indexed_upto)?;
         // The record may still point here; the deferred foreign key lets settle() repoint it.
         tx.prepare_cached("DELETE FROM updates WHERE id = ?1")?
             .execute([update_id])?;

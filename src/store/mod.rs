@@ -5,6 +5,7 @@
 //! their parse outcome already decided, which keeps `store` and `parse`
 //! independent and lets `reparse` rebuild everything from the raw posts.
 
+mod fts;
 mod info;
 mod ingest;
 mod reparse;
@@ -103,7 +104,7 @@ impl Store {
         let path = store.path.clone();
         store
             .conn
-            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
+            .execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 8192; PRAGMA cache_size = -32768;")
             .map_err(|e| sql_error(&path, "switching to WAL", e))?;
         schema::migrate(&mut store.conn)
             .map_err(|e| sql_error(&path, "upgrading the schema", e))?;

@@ -4,13 +4,13 @@
 //! A better parser therefore improves old data by replaying the current version
 //! of every post, in one transaction, so a failure leaves the old state whole.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 
 use super::ingest::{self, Outcome};
-use super::{Store, StoreError};
+use super::{Store, StoreError, fts};
 use crate::model::PostRef;
 
 /// What a reparse changed.
@@ -56,6 +56,7 @@ impl Store {
             .map_err(fail("starting the reparse"))?;
         let before = snapshot(&tx).map_err(fail("reading the current records"))?;
         let counts_before = counts(&tx).map_err(fail("counting"))?;
+        fts::clear(&tx).map_err(fail("clearing the search index"))?;
         tx.execute_batch(
             "DELETE FROM rejects; UPDATE posts SET update_id = NULL; DELETE FROM records;
              DELETE FROM mentions; DELETE FROM updates;",
@@ -63,7 +64,9 @@ impl Store {
         .map_err(fail("clearing derived tables"))?;
 
         let mut out = ReparseOutcome::default();
-        let mut touched = HashMap::new();
+        let mut work = ingest::Work::start(&tx).map_err(fail("starting the reparse"))?;
+        // Every update is rewritten, so all of them need indexing again.
+        work.indexed_upto = 0;
         // Read the keys first: the loop rewrites `posts`, which must not move under a live cursor.
         let keyed: Vec<(i64, i64, i64)> = collect(
             &tx,
@@ -87,7 +90,7 @@ impl Store {
                 &meta,
                 &outcome,
                 parser_version,
-                &mut touched,
+                &mut work,
             )
             .map_err(fail("rebuilding a post"))?;
             out.posts += 1;
@@ -105,7 +108,8 @@ impl Store {
             out.posts += 1;
         }
         let mut ignored = ingest::BatchOutcome::default();
-        ingest::settle(&tx, touched, &mut ignored).map_err(fail("rebuilding records"))?;
+        work.finish(&tx, &mut ignored)
+            .map_err(fail("rebuilding records"))?;
 
         let after = snapshot(&tx).map_err(fail("reading the rebuilt records"))?;
         let counts_after = counts(&tx).map_err(fail("counting"))?;

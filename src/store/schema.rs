@@ -33,7 +33,8 @@ CREATE UNIQUE INDEX raw_posts_version ON raw_posts(source_id, post_id, modified_
 CREATE UNIQUE INDEX raw_posts_unkeyed ON raw_posts(source_id, json_hash) WHERE post_id IS NULL;
 
 CREATE TABLE updates (
-    id                   INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: ids never reuse, so "id > last indexed" finds exactly the unindexed rows.
+    id                   INTEGER PRIMARY KEY AUTOINCREMENT,
     record_id            TEXT NOT NULL,
     last_updated         TEXT NOT NULL,
     content_hash         TEXT NOT NULL,
@@ -45,8 +46,7 @@ CREATE TABLE updates (
     user_impact          TEXT,
     start_time           TEXT NOT NULL,
     end_time             TEXT,
-    message              TEXT NOT NULL,
-    sections             TEXT NOT NULL,  -- JSON [{heading, text}]
+    message              TEXT NOT NULL,  -- sections are derived from it on read (paragraphs split by a blank line)
     machine_translation  TEXT,
     related_ids          TEXT NOT NULL,  -- JSON ["DZ534548", ...]
     parser_version       INTEGER NOT NULL,
@@ -115,22 +115,12 @@ CREATE VIRTUAL TABLE updates_fts USING fts5(
     record_id, service, title, user_impact, message,
     content='updates', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
 );
+-- Both indexes are kept in step by the store, not by triggers: a trigger makes FTS5
+-- flush its buffer at every row, which made imports several times slower.
 -- The default tokenizer does not split Japanese; trigrams find any 3+ character run.
 CREATE VIRTUAL TABLE translation_fts USING fts5(
     machine_translation, content='updates', content_rowid='id', tokenize='trigram'
 );
-CREATE TRIGGER updates_ai AFTER INSERT ON updates BEGIN
-    INSERT INTO updates_fts(rowid, record_id, service, title, user_impact, message)
-    VALUES (new.id, new.record_id, new.service, new.title, new.user_impact, new.message);
-    INSERT INTO translation_fts(rowid, machine_translation)
-    SELECT new.id, new.machine_translation WHERE new.machine_translation IS NOT NULL;
-END;
-CREATE TRIGGER updates_ad AFTER DELETE ON updates BEGIN
-    INSERT INTO updates_fts(updates_fts, rowid, record_id, service, title, user_impact, message)
-    VALUES ('delete', old.id, old.record_id, old.service, old.title, old.user_impact, old.message);
-    INSERT INTO translation_fts(translation_fts, rowid, machine_translation)
-    SELECT 'delete', old.id, old.machine_translation WHERE old.machine_translation IS NOT NULL;
-END;
 "#,
 ];
 
