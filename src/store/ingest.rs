@@ -242,11 +242,11 @@ fn store_post(
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
-    if let Some((stored_modified, _, _)) = &existing {
-        if *stored_modified > modified {
-            // An older version of an edited post: kept raw, but the post's current state stays.
-            return Ok(false);
-        }
+    if let Some((stored_modified, _, _)) = &existing
+        && *stored_modified > modified
+    {
+        // An older version of an edited post: kept raw, but the post's current state stays.
+        return Ok(false);
     }
     if let Some((_, _, old_raw)) = &existing {
         tx.prepare_cached("DELETE FROM rejects WHERE raw_id = ?1")?
@@ -474,16 +474,14 @@ pub(super) fn settle(
             Some(old) if old != update_id => out.updated_records += 1,
             Some(_) => {}
         }
-        if changed_status {
-            if let Ok(id) = RecordId::parse(&record) {
-                out.changes.push(StatusChange {
-                    id,
-                    from: before.status.filter(|_| before.current_update.is_some()),
-                    to: status,
-                    service,
-                    title,
-                });
-            }
+        if changed_status && let Ok(id) = RecordId::parse(&record) {
+            out.changes.push(StatusChange {
+                id,
+                from: before.status.filter(|_| before.current_update.is_some()),
+                to: status,
+                service,
+                title,
+            });
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ mod info;
 mod ingest;
 mod reparse;
 mod schema;
+mod sources;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,6 +22,7 @@ pub use info::{ArchiveStatus, RunInfo};
 pub use ingest::{Batch, BatchOutcome, Incoming, Outcome, StatusChange};
 pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version};
+pub use sources::{SourceState, SyncLock};
 
 /// What went wrong with the archive file.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +70,24 @@ pub enum StoreError {
         path: PathBuf,
         /// How long we waited.
         waited: Duration,
+    },
+    /// Another `healthfeed sync` holds this archive.
+    #[error(
+        "another healthfeed sync is running on {path} (waited {waited:?}); try again later, or pass --wait SECONDS to wait for it"
+    )]
+    SyncRunning {
+        /// The archive.
+        path: PathBuf,
+        /// How long we waited.
+        waited: Duration,
+    },
+    /// The lock file beside the archive could not be opened or locked.
+    #[error("cannot lock {path}: {source} (check the folder's permissions)")]
+    LockFile {
+        /// The lock file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
     },
     /// Any other SQLite failure, with what we were doing.
     #[error("archive {path}: {action} failed: {source}")]
