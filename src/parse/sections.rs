@@ -62,31 +62,46 @@ pub fn related_ids(text: &str, own: &RecordId) -> Vec<RecordId> {
     let bytes = text.as_bytes();
     let mut found: Vec<RecordId> = Vec::new();
     let mut i = 0;
+    // Word by word, a word being a run of ASCII letters and digits. A table
+    // lookup per byte, since this runs over every byte of every message.
     while i < bytes.len() {
-        let starts_word = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        if !(starts_word && bytes[i].is_ascii_uppercase()) {
+        if !is_word_byte(bytes[i]) {
             i += 1;
             continue;
         }
-        let end = i + bytes[i..]
-            .iter()
-            .take_while(|b| b.is_ascii_alphanumeric())
-            .count();
-        let word = &bytes[i..end];
+        let start = i;
+        while i < bytes.len() && is_word_byte(bytes[i]) {
+            i += 1;
+        }
+        let word = &bytes[start..i];
         // KB articles (KB5012170) have the shape of an ID but are not records.
-        if is_id_shape(word)
+        if word[0].is_ascii_uppercase()
+            && is_id_shape(word)
             && word.iter().all(|b| !b.is_ascii_lowercase())
             && !word.starts_with(b"KB")
+            && let Ok(id) = RecordId::parse(&text[start..i])
+            && &id != own
+            && !found.contains(&id)
         {
-            if let Ok(id) = RecordId::parse(&text[i..end]) {
-                if &id != own && !found.contains(&id) {
-                    found.push(id);
-                }
-            }
+            found.push(id);
         }
-        i = end.max(i + 1);
     }
     found
+}
+
+/// ASCII letters and digits, by table.
+#[inline]
+fn is_word_byte(byte: u8) -> bool {
+    static WORD: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            table[b] = (b as u8).is_ascii_alphanumeric();
+            b += 1;
+        }
+        table
+    };
+    WORD[usize::from(byte)]
 }
 
 #[cfg(test)]

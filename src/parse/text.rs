@@ -96,18 +96,35 @@ struct Builder {
 }
 
 impl Builder {
+    /// Appends `text` a word (a run of non-space characters) at a time. Bytes
+    /// are read directly and only non-ASCII is decoded, since this loop over
+    /// every character of a post was the parser's hottest code.
     fn push_text(&mut self, text: &str) {
-        for c in text.chars() {
-            // Covers U+00A0 and the other Unicode spaces, which the feed scatters about.
-            if c.is_whitespace() {
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let word = i;
+            loop {
+                // Printable ASCII, the bulk of every message.
+                while i < bytes.len() && matches!(bytes[i], b'!'..=b'~') {
+                    i += 1;
+                }
+                match char_at(text, i) {
+                    Some((false, len)) => i += len,
+                    _ => break,
+                }
+            }
+            if i > word {
+                if self.space && !self.current.is_empty() && !self.current.ends_with('\n') {
+                    self.current.push(' ');
+                }
+                self.space = false;
+                self.current.push_str(&text[word..i]);
+            }
+            while let Some((true, len)) = char_at(text, i) {
                 self.space = true;
-                continue;
+                i += len;
             }
-            if self.space && !self.current.is_empty() && !self.current.ends_with('\n') {
-                self.current.push(' ');
-            }
-            self.space = false;
-            self.current.push(c);
         }
     }
 
@@ -132,12 +149,14 @@ impl Builder {
         self.cell_seen = false;
         let para = self.current.trim_end_matches('\n');
         if !para.trim().is_empty() {
-            let lines: Vec<&str> = para
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .collect();
-            self.done.push(lines.join("\n"));
+            let mut out = String::with_capacity(para.len());
+            for line in para.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(line);
+            }
+            self.done.push(out);
         }
         self.current.clear();
     }
@@ -146,6 +165,19 @@ impl Builder {
         self.paragraph_break();
         self.done
     }
+}
+
+/// Whether the character at byte `i` is a space, and its length; `None` at the end.
+/// `char::is_whitespace` covers U+00A0 and the other Unicode spaces, which the
+/// feed scatters about; for ASCII it is `\t` to `\r` and ` `.
+#[inline]
+fn char_at(text: &str, i: usize) -> Option<(bool, usize)> {
+    let byte = *text.as_bytes().get(i)?;
+    if byte.is_ascii() {
+        return Some((matches!(byte, b'\t'..=b'\r' | b' '), 1));
+    }
+    let c = text.get(i..)?.chars().next()?;
+    Some((c.is_whitespace(), c.len_utf8()))
 }
 
 #[cfg(test)]
