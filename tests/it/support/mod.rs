@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use assert_cmd::Command;
 
 pub mod posts;
+pub mod wp;
 
 /// The repository's `fixtures/` folder.
 pub fn fixtures() -> PathBuf {
