@@ -26,9 +26,15 @@ pub fn one_line(cell: ElementRef<'_>) -> String {
 }
 
 /// The cell's paragraphs, each with its lines trimmed and empty lines dropped.
+///
+/// A table inside the cell becomes one paragraph: a line per row, cells joined
+/// by ` | `. Inside it, breaks and blocks (`<p>` in a table cell) are spaces,
+/// so they cannot cut a row apart.
 pub fn paragraphs(cell: ElementRef<'_>) -> Vec<String> {
     let mut text = Builder::default();
     let mut hidden = 0usize;
+    // Tables open around the current node, within the cell.
+    let mut tables = 0usize;
     // Skip the cell's own open/close edges: only its content counts.
     for edge in cell.traverse().skip(1) {
         match edge {
@@ -36,9 +42,19 @@ pub fn paragraphs(cell: ElementRef<'_>) -> Vec<String> {
                 Node::Text(t) if hidden == 0 => text.push_text(t),
                 Node::Element(e) => match e.name() {
                     "script" | "style" | "template" | "noscript" => hidden += 1,
-                    "br" => text.line_break(),
-                    "tr" | "li" => text.line_break(),
-                    "td" | "th" => text.cell_start(),
+                    "table" => {
+                        if tables == 0 {
+                            text.paragraph_break();
+                        } else {
+                            text.soft_break();
+                        }
+                        tables += 1;
+                    }
+                    "tr" if tables <= 1 => text.line_break(),
+                    "td" | "th" if tables <= 1 => text.cell_start(),
+                    "br" | "tr" | "li" | "td" | "th" if tables > 0 => text.soft_break(),
+                    "br" | "li" => text.line_break(),
+                    name if is_block(name) && tables > 0 => text.soft_break(),
                     name if is_block(name) => text.paragraph_break(),
                     _ => {}
                 },
@@ -50,7 +66,18 @@ pub fn paragraphs(cell: ElementRef<'_>) -> Vec<String> {
                         "script" | "style" | "template" | "noscript" => {
                             hidden = hidden.saturating_sub(1)
                         }
-                        "tr" | "li" => text.line_break(),
+                        "table" => {
+                            tables = tables.saturating_sub(1);
+                            if tables == 0 {
+                                text.paragraph_break();
+                            } else {
+                                text.soft_break();
+                            }
+                        }
+                        "tr" if tables <= 1 => text.line_break(),
+                        "tr" | "li" if tables > 0 => text.soft_break(),
+                        "li" => text.line_break(),
+                        name if is_block(name) && tables > 0 => text.soft_break(),
                         name if is_block(name) => text.paragraph_break(),
                         _ => {}
                     }
@@ -115,7 +142,8 @@ impl Builder {
                 }
             }
             if i > word {
-                if self.space && !self.current.is_empty() && !self.current.ends_with('\n') {
+                // After a line break or a cell's ` | `, the owed space is already there.
+                if self.space && !self.current.is_empty() && !self.current.ends_with(['\n', ' ']) {
                     self.current.push(' ');
                 }
                 self.space = false;
@@ -126,6 +154,11 @@ impl Builder {
                 i += len;
             }
         }
+    }
+
+    /// A break that only separates words: a block or `<br>` inside a table cell.
+    fn soft_break(&mut self) {
+        self.space = true;
     }
 
     fn line_break(&mut self) {
@@ -214,6 +247,30 @@ mod tests {
             "<p>[Intro]</p><table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table><p>end</p>",
         );
         assert_eq!(got, ["[Intro]", "A | B\n1 | 2", "end"]);
+    }
+
+    #[test]
+    fn table_cell_leading_space_is_not_doubled() {
+        let got = cell(
+            "<table><tr><th> Platform</th><th>\n  Start </th></tr><tr><td>\n  Windows\n</td><td> May</td></tr></table>",
+        );
+        assert_eq!(got, ["Platform | Start\nWindows | May"]);
+    }
+
+    #[test]
+    fn paragraphs_inside_table_cells_keep_the_row() {
+        let got = cell(
+            "<p>[Intro]</p><table><tr><td><p>A</p><p>a2</p></td><td>B<br>b2</td></tr><tr><td><ul><li>C</li><li>c2</li></ul></td><td><p>D</p></td></tr></table><p>end</p>",
+        );
+        assert_eq!(got, ["[Intro]", "A a2 | B b2\nC c2 | D", "end"]);
+    }
+
+    #[test]
+    fn table_inside_a_table_cell_stays_in_its_cell() {
+        let got = cell(
+            "<table><tr><td>A</td><td><table><tr><td>x</td><td>y</td></tr></table></td></tr><tr><td>B</td><td>C</td></tr></table>",
+        );
+        assert_eq!(got, ["A | x y\nB | C"]);
     }
 
     #[test]

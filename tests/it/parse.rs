@@ -63,7 +63,12 @@ fn fixtures_snapshot() {
     insta::glob!("../../fixtures", "*.json", |path| {
         let json = std::fs::read_to_string(path).unwrap();
         match healthfeed::parse::parse_json(&json) {
-            Ok(update) => insta::assert_json_snapshot!(update),
+            Ok(update) => {
+                // The archive stores the message and derives sections from it on read.
+                let derived = healthfeed::parse::sections_of(&update.message, update.kind);
+                assert_eq!(derived, update.sections, "{}", path.display());
+                insta::assert_json_snapshot!(update);
+            }
             Err(error) => insta::assert_snapshot!(error.to_string()),
         }
     });
