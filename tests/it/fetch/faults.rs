@@ -137,6 +137,35 @@ fn a_stall_past_the_read_timeout_every_time_gives_up_with_a_timeout() {
 }
 
 #[test]
+fn a_body_that_stalls_halfway_times_out_and_is_retried() {
+    let wp = Wp::start();
+    wp.site().publish_all(1..=5, |id| t(id as i64));
+    wp.fault(Fault::StallMidway(Duration::from_millis(1_500)));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let client = Client::new(Config {
+        read_timeout: Duration::from_millis(300),
+        ..config()
+    })
+    .unwrap()
+    .observe(move |e| sink.lock().unwrap().push(e.to_string()));
+    let started = Instant::now();
+    let (pages, _) = walk_ok(&client, &wp, Cursor::start());
+    assert_eq!(delivered(&pages), wp.site().current());
+    assert!(
+        started.elapsed() < Duration::from_millis(1_400),
+        "the read timeout, not the stall, ended the try"
+    );
+    let events = events.lock().unwrap();
+    assert_eq!(events.len(), 2, "{events:#?}");
+    assert!(
+        events[0].contains("200 OK") && events[0].contains("the body broke off"),
+        "{}",
+        events[0]
+    );
+}
+
+#[test]
 fn redirects_to_another_host_and_redirect_loops_are_refused() {
     let wp = Wp::start();
     wp.site().publish(1, t(1));

@@ -69,6 +69,8 @@ pub enum Fault {
     Cut,
     /// The real answer, sent only after this long.
     Stall(Duration),
+    /// The real answer, its body paused halfway for this long.
+    StallMidway(Duration),
     /// 302 to `/loop`, which redirects back: a loop.
     RedirectLoop,
     /// 301 to the same path on another host.
@@ -400,6 +402,7 @@ fn posts_route(
         }
         Some(Fault::Cut) => Delivery::Cut(0),
         Some(Fault::Stall(wait)) => Delivery::Stall(wait),
+        Some(Fault::StallMidway(wait)) => Delivery::StallMidway(wait),
     };
     let mut response = match query(site, params) {
         Ok(r) => r,

@@ -39,6 +39,8 @@ pub enum Delivery {
     Cut(usize),
     /// Nothing for this long, then the whole answer and close.
     Stall(Duration),
+    /// Headers and half the body, then nothing for this long, then the rest and close.
+    StallMidway(Duration),
 }
 
 /// An answer from the handler.
@@ -156,6 +158,16 @@ fn write_response(out: &mut TcpStream, response: Response) -> bool {
             let _ = out.write_all(head.as_bytes());
             let _ = out.write_all(&response.body[..sent.min(response.body.len())]);
             let _ = out.flush();
+            false
+        }
+        Delivery::StallMidway(wait) => {
+            head.push_str("Connection: close\r\n\r\n");
+            let half = response.body.len() / 2;
+            let _ = out.write_all(head.as_bytes());
+            let _ = out.write_all(&response.body[..half]);
+            let _ = out.flush();
+            thread::sleep(wait);
+            let _ = out.write_all(&response.body[half..]);
             false
         }
         Delivery::Stall(wait) => {
