@@ -14,9 +14,22 @@ pub fn render(cell: ElementRef<'_>) -> String {
 }
 
 /// The cell's text on one line: every break and run of space folded to one space.
+///
+/// The same words as [`paragraphs`] joined by single spaces, built without the
+/// paragraphs: it runs on every header and short cell of every post.
 pub fn one_line(cell: ElementRef<'_>) -> String {
-    let mut out = String::new();
-    for word in paragraphs(cell).iter().flat_map(|p| p.split_whitespace()) {
+    let mut text = Builder {
+        one_line: true,
+        ..Builder::default()
+    };
+    walk(cell, &mut text);
+    let line = text.current;
+    // Only ` | ` next to an empty table cell can leave a run of spaces.
+    if !line.starts_with(' ') && !line.ends_with(' ') && !line.contains("  ") {
+        return line;
+    }
+    let mut out = String::with_capacity(line.len());
+    for word in line.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -32,6 +45,12 @@ pub fn one_line(cell: ElementRef<'_>) -> String {
 /// so they cannot cut a row apart.
 pub fn paragraphs(cell: ElementRef<'_>) -> Vec<String> {
     let mut text = Builder::default();
+    walk(cell, &mut text);
+    text.finish()
+}
+
+/// Feeds the cell's content, in document order, to `text`.
+fn walk(cell: ElementRef<'_>, text: &mut Builder) {
     let mut hidden = 0usize;
     // Tables open around the current node, within the cell.
     let mut tables = 0usize;
@@ -85,7 +104,6 @@ pub fn paragraphs(cell: ElementRef<'_>) -> Vec<String> {
             }
         }
     }
-    text.finish()
 }
 
 fn is_block(name: &str) -> bool {
@@ -120,6 +138,8 @@ struct Builder {
     space: bool,
     /// The current table row already has a cell, so the next one needs a separator.
     cell_seen: bool,
+    /// Everything goes on one line: line and paragraph breaks only separate words.
+    one_line: bool,
 }
 
 impl Builder {
@@ -162,6 +182,11 @@ impl Builder {
     }
 
     fn line_break(&mut self) {
+        if self.one_line {
+            self.space = true;
+            self.cell_seen = false;
+            return;
+        }
         self.space = false;
         self.cell_seen = false;
         if !self.current.is_empty() && !self.current.ends_with('\n') {
@@ -178,6 +203,11 @@ impl Builder {
     }
 
     fn paragraph_break(&mut self) {
+        if self.one_line {
+            self.space = true;
+            self.cell_seen = false;
+            return;
+        }
         self.space = false;
         self.cell_seen = false;
         let para = self.current.trim_end_matches('\n');
@@ -271,6 +301,47 @@ mod tests {
             "<table><tr><td>A</td><td><table><tr><td>x</td><td>y</td></tr></table></td></tr><tr><td>B</td><td>C</td></tr></table>",
         );
         assert_eq!(got, ["A | x y\nB | C"]);
+    }
+
+    fn words_of_paragraphs(html: &str) -> String {
+        cell(html)
+            .iter()
+            .flat_map(|p| p.split_whitespace())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn one_line_of(html: &str) -> String {
+        let doc = Html::parse_fragment(&format!("<table><tr><td>{html}</td></tr></table>"));
+        let sel = Selector::parse("td").unwrap();
+        one_line(doc.select(&sel).next().unwrap())
+    }
+
+    #[test]
+    fn one_line_is_the_paragraphs_words() {
+        for html in [
+            "",
+            "  a  ",
+            "a<br>b</p><p>  c",
+            "<table><tr><td></td><td> x </td><td></td></tr><tr><td>y</td></tr></table>z",
+            "x<script>no</script> y&nbsp;\u{a0}z",
+        ] {
+            assert_eq!(one_line_of(html), words_of_paragraphs(html), "{html:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_line_is_the_paragraphs_words_for_any_markup(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "b c", " ", "\u{a0}", "&nbsp;", "<br>", "<p>", "</p>", "<div>", "</div>",
+                "<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", "<th>", "</th>",
+                "<ul><li>", "</li>", "<script>", "</script>", "|", "\n",
+            ]), 0..40)
+        ) {
+            let html = parts.concat();
+            proptest::prop_assert_eq!(one_line_of(&html), words_of_paragraphs(&html));
+        }
     }
 
     #[test]
