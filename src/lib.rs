@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod export;
 pub mod fetch;
 pub mod input;
 pub mod model;

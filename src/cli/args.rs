@@ -2,11 +2,19 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
+
+pub use super::answer_args::{ExportArgs, ListArgs, QueryArgs, SearchArgs, StatsArgs};
 
 /// Archive Microsoft 365 service-health and Message Center posts from WordPress feeds.
 #[derive(Debug, Parser)]
-#[command(name = "healthfeed", version, propagate_version = true)]
+#[command(
+    name = "healthfeed",
+    version,
+    propagate_version = true,
+    args_override_self = true
+)]
 pub struct Cli {
     /// The archive file [default: the platform data folder, e.g. ~/.local/share/healthfeed/healthfeed.db].
     #[arg(long, global = true, env = "HEALTHFEED_DB", value_name = "PATH")]
@@ -38,6 +46,34 @@ pub enum Command {
 
     /// Show what the archive holds and how the last run went.
     Status(JsonFlag),
+
+    /// Show records by ID: current state, timeline with what changed, message, related records.
+    ///
+    /// Exit code 1 when an ID is not in the archive (the other IDs are still shown).
+    Query(QueryArgs),
+
+    /// List records, most recently updated first, in columns that fit the terminal.
+    List(ListArgs),
+
+    /// Search ids, services, titles, impacts, messages and machine translations, best match first.
+    Search(SearchArgs),
+
+    /// Count records by service, status, classification and month; durations per service.
+    Stats(StatsArgs),
+
+    /// Write records (or, with --updates, every update) as CSV, JSON or NDJSON.
+    ///
+    /// The columns are a stable contract (see README). CSV cells that start
+    /// with = + - @ tab or CR are prefixed with ' so spreadsheets do not run them.
+    Export(ExportArgs),
+
+    /// Fetch new and changed posts from WordPress feeds into the archive (the cron job).
+    ///
+    /// The first run walks the whole feed; later runs ask only for posts modified
+    /// since the last committed page, so a run with nothing new costs one request.
+    /// Exit codes: 0 success, 4 fetch failure, 5 archive failure, 6 another sync
+    /// holds the archive, 2 usage error.
+    Sync(SyncArgs),
 }
 
 /// Arguments of `healthfeed import`.
@@ -66,4 +102,72 @@ pub struct ParseArgs {
     /// Files of saved REST JSON; `-` for standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+/// Arguments of `healthfeed sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// A site URL (the posts route is found) or a full posts URL; repeatable.
+    #[arg(long = "source", value_name = "URL", default_value = crate::commands::sync::DEFAULT_SOURCE)]
+    pub sources: Vec<String>,
+
+    /// Walk the whole feed again instead of starting at the last sync's mark.
+    #[arg(long)]
+    pub full: bool,
+
+    /// Bound a first (or --full) backfill: only posts modified at or after DATE (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: Option<DateTime<Utc>>,
+
+    /// Wait up to SECONDS for another sync of the same archive to finish.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub wait: u64,
+
+    /// Also print one line per new record and per status change.
+    #[arg(long, conflicts_with = "json")]
+    pub changes: bool,
+
+    /// Print nothing but errors.
+    #[arg(short, long, conflicts_with_all = ["json", "changes", "verbose"])]
+    pub quiet: bool,
+
+    /// Print the summary and the changes as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Log every HTTP request to stderr (URL, status, bytes, time, retries).
+    #[arg(short, long)]
+    pub verbose: bool,
+
+    /// Seconds to wait for a connection, and for each read of an answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+
+    /// Retries of a failing request (timeouts, 429, 5xx) before giving up.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub retries: u32,
+
+    /// First retry delay in milliseconds (doubled per retry); for tests.
+    #[arg(long, hide = true, default_value_t = 500)]
+    pub retry_base_ms: u64,
+
+    /// Seconds a committed mark stays behind the server's clock; for tests.
+    #[arg(long, hide = true, default_value_t = 30)]
+    pub settle_secs: u64,
+
+    /// Posts per request (1-100); for tests.
+    #[arg(long, hide = true, default_value_t = 100)]
+    pub per_page: u32,
+}
+
+/// `--since`: a date (midnight UTC) or an RFC 3339 date-time.
+fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is not a date: use YYYY-MM-DD or 2023-03-29T07:00:00Z"))
 }

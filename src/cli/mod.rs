@@ -2,8 +2,12 @@
 // The CLI is the one place allowed to print: every other module returns data.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod answer_args;
+mod answers;
 mod args;
 mod show;
+mod sync;
+mod table;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -12,7 +16,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 
-pub use args::{Cli, Command, ImportArgs, JsonFlag, ParseArgs};
+pub use args::{Cli, Command, ImportArgs, JsonFlag, ParseArgs, SyncArgs};
 
 use crate::commands::{self, Source};
 use crate::store::{self, Store, StoreError};
@@ -44,7 +48,7 @@ impl From<Exit> for ExitCode {
 }
 
 /// A failure with the exit code it should end the process with.
-struct Failure {
+pub(crate) struct Failure {
     exit: Exit,
     error: anyhow::Error,
 }
@@ -57,22 +61,35 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
-/// Picks the exit code from the deepest typed error in the chain.
+/// Picks the exit code from the first typed error in the chain.
 fn classify(error: &anyhow::Error) -> Exit {
+    use commands::{import, sync};
+    let store = |e: &StoreError| match e {
+        StoreError::Busy { .. } | StoreError::SyncRunning { .. } => Exit::Busy,
+        _ => Exit::Archive,
+    };
     for cause in error.chain() {
         if let Some(e) = cause.downcast_ref::<StoreError>() {
-            return match e {
-                StoreError::Busy { .. } => Exit::Busy,
-                _ => Exit::Archive,
-            };
+            return store(e);
+        }
+        match cause.downcast_ref::<sync::Error>() {
+            Some(sync::Error::Store(e)) => return store(e),
+            Some(sync::Error::Source(_)) => return Exit::Usage,
+            None => {}
+        }
+        if cause.downcast_ref::<crate::fetch::FetchError>().is_some() {
+            return Exit::Fetch;
         }
         if cause.downcast_ref::<commands::parse::Error>().is_some()
             || matches!(
-                cause.downcast_ref::<commands::import::Error>(),
-                Some(commands::import::Error::Open { .. } | commands::import::Error::Input { .. })
+                cause.downcast_ref::<import::Error>(),
+                Some(import::Error::Open { .. } | import::Error::Input { .. })
             )
         {
             return Exit::Input;
+        }
+        if let Some(import::Error::Store(e)) = cause.downcast_ref::<import::Error>() {
+            return store(e);
         }
     }
     Exit::Archive
@@ -107,6 +124,12 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Import(args) => import(&archive_path(db)?, args),
         Command::Reparse(args) => reparse(&archive_path(db)?, args),
         Command::Status(args) => status(&archive_path(db)?, args),
+        Command::Query(args) => answers::query(&archive_path(db)?, args),
+        Command::List(args) => answers::list(&archive_path(db)?, args),
+        Command::Search(args) => answers::search(&archive_path(db)?, args),
+        Command::Stats(args) => answers::stats(&archive_path(db)?, args),
+        Command::Export(args) => answers::export(&archive_path(db)?, args),
+        Command::Sync(args) => sync::run(&archive_path(db)?, args),
     }
 }
 

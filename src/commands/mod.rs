@@ -3,10 +3,17 @@
 //! Commands never print: they write their product to the writer they are given
 //! and return a summary, leaving messages and exit codes to the CLI.
 
+pub mod export;
 pub mod import;
+pub mod list;
 pub mod parse;
 pub mod pipeline;
+pub mod query;
 pub mod reparse;
+pub mod search;
+pub mod stats;
+pub mod sync;
+pub mod when;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};

@@ -6,6 +6,8 @@
 mod enums;
 mod id;
 mod post;
+mod record;
+mod stats;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +16,8 @@ pub use enums::{Classification, Status};
 pub(crate) use id::is_id_shape;
 pub use id::{BadId, RecordId};
 pub use post::{Post, PostShapeError};
+pub use record::{ArchivedUpdate, Change, Hit, Record, RecordDetail, Related, Step, changes};
+pub use stats::{Count, Durations, Stats};
 
 /// Which family of feed post a record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

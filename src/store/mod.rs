@@ -5,12 +5,16 @@
 //! their parse outcome already decided, which keeps `store` and `parse`
 //! independent and lets `reparse` rebuild everything from the raw posts.
 
+mod filter;
 mod fts;
 mod info;
 mod ingest;
+mod records;
 mod reparse;
 mod schema;
+mod search;
 mod sources;
+mod stats;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,15 +22,25 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+pub use filter::Filter;
 pub use info::{ArchiveStatus, RunInfo};
 pub use ingest::{Batch, BatchOutcome, Incoming, Outcome, StatusChange};
 pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version};
+pub use search::SearchOutcome;
 pub use sources::{SourceState, SyncLock};
 
 /// What went wrong with the archive file.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// A command that only reads found no archive at the path.
+    #[error(
+        "no archive at {path}: import or sync posts first (healthfeed import FILE), or point --db at an archive"
+    )]
+    Missing {
+        /// The path that does not exist.
+        path: PathBuf,
+    },
     /// The folder for a new archive could not be created.
     #[error("cannot create the archive folder {path}: {source}")]
     CreateDir {
@@ -133,6 +147,11 @@ impl Store {
 
     /// Opens an existing archive for reading only; never creates or upgrades it.
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing {
+                path: path.to_owned(),
+            });
+        }
         let store = Self::connect(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,

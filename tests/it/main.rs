@@ -5,3 +5,4 @@ mod archive;
 mod fetch;
 mod parse;
 mod support;
+mod sync;

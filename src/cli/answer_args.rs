@@ -1,0 +1,180 @@
+//! The clap types of the answering subcommands (`query`, `list`, `search`,
+//! `stats`, `export`), kept apart from `args.rs` so the five can share one set
+//! of filter flags without crowding the archive commands.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, ValueEnum};
+
+use crate::model::RecordId;
+
+/// Arguments of `healthfeed query`.
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Record IDs, any case (DZ534539 mc883199).
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<RecordId>,
+
+    /// Print one JSON object per ID, one per line.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also show the Machine Translation (Japanese), when the latest post has one.
+    #[arg(long)]
+    pub translation: bool,
+}
+
+/// The filters `list`, `search`, `stats` and `export` share; they combine with AND.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// Only records whose service contains TEXT (any case): --service exchange.
+    #[arg(long, value_name = "TEXT")]
+    pub service: Option<String>,
+
+    /// Only these current statuses (repeatable, or comma-separated; any case).
+    #[arg(long, value_name = "STATUS", value_delimiter = ',')]
+    pub status: Vec<String>,
+
+    /// Only records still open.
+    #[arg(long, conflicts_with = "closed")]
+    pub open: bool,
+
+    /// Only records that are over (a closed status; for Message Center, an End Time).
+    #[arg(long)]
+    pub closed: bool,
+
+    /// Only service health or only Message Center.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<KindArg>,
+
+    /// Only this classification (incident, advisory, planForChange, …; any case).
+    #[arg(long, value_name = "CLASS")]
+    pub classification: Option<String>,
+
+    /// Last updated at or after WHEN: 2023-03-29, 2023-03, 2023-03-29T07:00:00Z, or an age (30m, 12h, 7d, 2w).
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub since: Option<DateTime<Utc>>,
+
+    /// Last updated before WHEN (same forms as --since).
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub until: Option<DateTime<Utc>>,
+
+    /// At most N rows, most recently updated first.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}
+
+/// `--kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// Service-health incidents and advisories.
+    Health,
+    /// Message Center announcements.
+    Message,
+}
+
+/// Arguments of `healthfeed list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Which records.
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Output format: a table fitted to the terminal, or the export formats.
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: TableFormat,
+}
+
+/// Arguments of `healthfeed search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Words to find (several words: all must match). FTS5 syntax works too
+    /// (OR, NOT, "a phrase", prefix*, title:word); text that is not valid
+    /// syntax is searched as plain words.
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+
+    /// Which records (--limit defaults to 20 here).
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: TableFormat,
+}
+
+/// Arguments of `healthfeed stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Which records.
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: StatsFormat,
+}
+
+/// Arguments of `healthfeed export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Which records (or, with --updates, which updates).
+    #[command(flatten)]
+    pub filters: FilterArgs,
+
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "csv")]
+    pub format: ExportFormat,
+
+    /// Write to FILE (through a temporary file in the same folder, renamed when complete).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// One row per update instead of one per record; filters then apply to each update's own values.
+    #[arg(long)]
+    pub updates: bool,
+
+    /// Do not prefix CSV cells starting with = + - @ tab or CR with ' (spreadsheet formula guard).
+    #[arg(long)]
+    pub no_formula_escape: bool,
+}
+
+/// `list` and `search` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    /// Columns for a terminal.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// `stats` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// Tables for a terminal.
+    Table,
+    /// One JSON object.
+    Json,
+    /// CSV: dimension, value, records, median_minutes, p90_minutes.
+    Csv,
+}
+
+/// `export` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+fn when(text: &str) -> Result<DateTime<Utc>, crate::commands::when::BadWhen> {
+    crate::commands::when::parse(text, Utc::now())
+}

@@ -1,0 +1,112 @@
+//! `healthfeed sync` at the terminal: progress bar, request log, summary and changes.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{Exit, Failure, SyncArgs};
+use crate::commands::sync::{self, Options, Progress, Report};
+use crate::fetch::{Client, Config};
+
+pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Failure> {
+    let config = Config {
+        connect_timeout: Duration::from_secs(args.timeout),
+        read_timeout: Duration::from_secs(args.timeout),
+        max_tries: args.retries.saturating_add(1),
+        backoff_base: Duration::from_millis(args.retry_base_ms),
+        settle: Duration::from_secs(args.settle_secs),
+        per_page: args.per_page,
+        ..Config::default()
+    };
+    let mut client = Client::new(config)?;
+    if args.verbose {
+        client = client.observe(|event| eprintln!("healthfeed: {event}"));
+    }
+    let options = Options {
+        sources: args.sources.clone(),
+        full: args.full,
+        since: args.since,
+        wait: Duration::from_secs(args.wait),
+    };
+    let show_bar = !args.quiet && !args.json && !args.verbose && io::stderr().is_terminal();
+    let bar = show_bar.then(new_bar);
+    let mut seen = 0u64;
+    let mut on_progress = |event: Progress<'_>| {
+        let Some(bar) = &bar else { return };
+        match event {
+            Progress::Source { url } => {
+                seen = 0;
+                bar.set_message(url.to_owned());
+                bar.set_position(0);
+            }
+            Progress::Page { posts, total } => {
+                seen += posts as u64;
+                if let Some(total) = total {
+                    bar.set_length(total.max(seen));
+                }
+                bar.set_position(seen);
+            }
+        }
+    };
+    let report = sync::run(db, &options, &client, &mut on_progress)?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    for source in &report.sources {
+        if let Some(error) = &source.error {
+            eprintln!(
+                "healthfeed: sync of {} failed after {} committed pages ({} posts kept): {error}",
+                source.source, source.pages, source.outcome.posts
+            );
+        }
+    }
+    print(&report, &args)?;
+    Ok(if report.ok() {
+        Exit::Success
+    } else {
+        Exit::Fetch
+    })
+}
+
+fn new_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let style = ProgressStyle::with_template(
+        "{spinner} {pos}/{len} posts  {per_sec}  eta {eta}  {wide_msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn print(report: &Report, args: &SyncArgs) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, report)?;
+        return writeln!(out);
+    }
+    if args.quiet {
+        return Ok(());
+    }
+    if args.changes {
+        for c in &report.changes {
+            let from = c.from.as_deref().unwrap_or("new");
+            let to = c.to.as_deref().unwrap_or("message");
+            let service = c.service.as_deref().unwrap_or("Message center");
+            writeln!(out, "{}  {from} → {to}  {service}  {}", c.id, c.title)?;
+        }
+    }
+    writeln!(
+        out,
+        "{} posts fetched: {} new records, {} updated records, {} status changes, {} not records, {} failed in {:.1} s",
+        report.posts,
+        report.new_records,
+        report.updated_records,
+        report.status_changes(),
+        report.not_records,
+        report.failed,
+        report.elapsed_ms as f64 / 1000.0
+    )
+}

@@ -1,0 +1,60 @@
+//! `healthfeed query ID…`: everything the archive knows about some records.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{Kind, RecordDetail, RecordId, Section};
+use crate::parse;
+use crate::store::{Store, StoreError};
+
+/// One record's answer: its detail plus what is derived on read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The record, its timeline and its related records.
+    #[serde(flatten)]
+    pub detail: RecordDetail,
+    /// How long it lasted, or has lasted so far, in minutes.
+    pub duration_minutes: Option<i64>,
+    /// True while a service-health record is open without an End Time.
+    pub ongoing: bool,
+    /// The latest message split at its headings.
+    pub sections: Vec<Section>,
+}
+
+/// The answer for one asked ID.
+#[derive(Debug, Clone)]
+pub enum Found {
+    /// The archive holds it.
+    Record(Box<Answer>),
+    /// The archive does not hold it.
+    Missing(RecordId),
+}
+
+/// Looks up each ID in order. The machine translation is kept only when
+/// `translation` is set; durations of ongoing records run to `now`.
+pub fn run(
+    store: &Store,
+    ids: &[RecordId],
+    translation: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<Found>, StoreError> {
+    ids.iter()
+        .map(|id| {
+            Ok(match store.detail(id)? {
+                None => Found::Missing(id.clone()),
+                Some(mut detail) => {
+                    if !translation {
+                        detail.machine_translation = None;
+                    }
+                    let kind: Kind = detail.record.kind;
+                    Found::Record(Box::new(Answer {
+                        duration_minutes: detail.record.duration_minutes(now),
+                        ongoing: detail.record.is_ongoing(),
+                        sections: parse::sections_of(&detail.message, kind),
+                        detail,
+                    }))
+                }
+            })
+        })
+        .collect()
+}

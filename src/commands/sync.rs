@@ -1,0 +1,249 @@
+//! `healthfeed sync`: fetch → parse → store, one committed page at a time.
+//!
+//! Each page is stored in one transaction together with the walk's mark for
+//! it, so a sync killed at any point resumes after its last committed page and
+//! never skips a post. One sync per archive: an OS lock beside the file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::pipeline;
+use crate::fetch::{Client, Cursor, FetchError, PostsUrl, Source};
+use crate::store::{BatchOutcome, StatusChange, Store, StoreError, SyncLock};
+
+/// The site synced when no `--source` is given.
+pub const DEFAULT_SOURCE: &str = "https://m365jp.net/index.php/wp-json/wp/v2/posts";
+
+/// What to sync and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Site URLs or posts URLs, in order.
+    pub sources: Vec<String>,
+    /// Walk everything again instead of starting at the stored mark.
+    pub full: bool,
+    /// Lower bound for a first backfill (or a `--full` one).
+    pub since: Option<DateTime<Utc>>,
+    /// How long to wait for another sync of the same archive.
+    pub wait: Duration,
+}
+
+/// Progress reports for the CLI's progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A source's walk began; `total` is WordPress's count of posts to come, once known.
+    Source {
+        /// The posts URL being walked.
+        url: &'a str,
+    },
+    /// A page was committed.
+    Page {
+        /// Posts in the page.
+        posts: usize,
+        /// `X-WP-Total` for the walk, if the server sent it.
+        total: Option<u64>,
+    },
+}
+
+/// One source's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    /// The source as given.
+    pub source: String,
+    /// The posts route used.
+    pub posts_url: Option<String>,
+    /// Pages committed.
+    pub pages: u64,
+    /// What the committed pages changed.
+    #[serde(flatten)]
+    pub outcome: BatchOutcome,
+    /// Why the source failed, if it did (its committed pages are kept).
+    pub error: Option<String>,
+}
+
+/// The whole run's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Per source, in order.
+    pub sources: Vec<SourceReport>,
+    /// Posts fetched from all sources.
+    pub posts: u64,
+    /// Records seen for the first time.
+    pub new_records: u64,
+    /// Records whose current state changed.
+    pub updated_records: u64,
+    /// Posts that are not records.
+    pub not_records: u64,
+    /// Posts that failed to parse (kept raw).
+    pub failed: u64,
+    /// New records and status changes: for each record, its status before the run and after.
+    pub changes: Vec<StatusChange>,
+    /// Wall time of the run, in milliseconds.
+    pub elapsed_ms: u64,
+}
+
+impl Report {
+    /// Status changes, new records excluded.
+    pub fn status_changes(&self) -> usize {
+        self.changes.iter().filter(|c| c.from.is_some()).count()
+    }
+
+    /// True when every source synced without error.
+    pub fn ok(&self) -> bool {
+        self.sources.iter().all(|s| s.error.is_none())
+    }
+}
+
+/// Why a sync could not run at all (a failing source is reported in [`Report`] instead).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The archive could not be opened, locked or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A source is not a usable URL.
+    #[error(transparent)]
+    Source(#[from] FetchError),
+}
+
+/// Syncs every source into the archive at `db`.
+pub fn run(
+    db: &Path,
+    options: &Options,
+    client: &Client,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<Report, Error> {
+    let started = Instant::now();
+    let sources = options
+        .sources
+        .iter()
+        .map(|s| Source::parse(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let _lock = SyncLock::acquire(db, options.wait)?;
+    let mut store = Store::open(db)?;
+    let mut reports = Vec::new();
+    for (text, source) in options.sources.iter().zip(&sources) {
+        let run = store.begin_run("sync", Some(text))?;
+        let report = sync_source(&mut store, text, source, options, client, progress)?;
+        match &report.error {
+            None => store.finish_run(run, Ok(&report))?,
+            Some(e) => store.finish_run(run, Err::<&SourceReport, _>(e))?,
+        }
+        reports.push(report);
+    }
+    Ok(summarize(reports, started.elapsed()))
+}
+
+/// Walks one source; fetch failures end up in the report, archive failures are returned.
+fn sync_source(
+    store: &mut Store,
+    text: &str,
+    source: &Source,
+    options: &Options,
+    client: &Client,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<SourceReport, StoreError> {
+    let mut report = SourceReport {
+        source: text.to_owned(),
+        posts_url: None,
+        pages: 0,
+        outcome: BatchOutcome::default(),
+        error: None,
+    };
+    let origin = pipeline::origin_of(Some(&source.to_string()));
+    let state = store.source_state(&origin)?.unwrap_or_default();
+    let posts_url = match posts_url(store, &origin, source, state.posts_url.as_deref(), client) {
+        Ok(url) => url,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return Ok(report);
+        }
+    };
+    report.posts_url = Some(posts_url.to_string());
+    let stored: Option<Cursor> = state.cursor.as_deref().and_then(|c| c.parse().ok());
+    let cursor = match (stored, options.full, options.since) {
+        (Some(cursor), false, _) => cursor,
+        (_, _, Some(since)) => Cursor::since(since),
+        _ => Cursor::start(),
+    };
+    progress(Progress::Source {
+        url: posts_url.as_str(),
+    });
+    for page in client.walk(&posts_url, cursor) {
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => {
+                report.error = Some(e.to_string());
+                break;
+            }
+        };
+        let posts = page.posts.iter().map(|p| pipeline::incoming(p)).collect();
+        let batch = pipeline::batch(&origin, posts, Some(page.cursor_after.to_string()));
+        report.outcome.absorb(store.ingest(&batch)?);
+        report.pages += 1;
+        progress(Progress::Page {
+            posts: page.posts.len(),
+            total: page.total,
+        });
+    }
+    Ok(report)
+}
+
+/// The stored route when this source has one; otherwise discovery, remembered for next time.
+fn posts_url(
+    store: &Store,
+    origin: &str,
+    source: &Source,
+    stored: Option<&str>,
+    client: &Client,
+) -> Result<PostsUrl, FetchError> {
+    if let Source::Posts(url) = source {
+        return Ok(url.clone());
+    }
+    if let Some(url) = stored.and_then(|s| PostsUrl::parse(s).ok()) {
+        return Ok(url);
+    }
+    let url = client.resolve(source)?;
+    // Failing to remember the route only costs discovery again next time.
+    let _ = store.set_posts_url(origin, url.as_str());
+    Ok(url)
+}
+
+/// Totals the sources and folds each record's changes into one (first `from`, last `to`).
+fn summarize(sources: Vec<SourceReport>, elapsed: Duration) -> Report {
+    let mut changes: BTreeMap<String, StatusChange> = BTreeMap::new();
+    let mut order = Vec::new();
+    for change in sources.iter().flat_map(|s| &s.outcome.changes) {
+        let key = change.id.to_string();
+        match changes.get_mut(&key) {
+            Some(seen) => {
+                seen.to = change.to.clone();
+                seen.title = change.title.clone();
+                seen.service = change.service.clone();
+            }
+            None => {
+                order.push(key.clone());
+                changes.insert(key, change.clone());
+            }
+        }
+    }
+    let changes = order
+        .iter()
+        .filter_map(|k| changes.remove(k))
+        // A record that went A → B → A in one run did not change status.
+        .filter(|c| c.from.is_none() || c.from != c.to)
+        .collect();
+    let sum = |f: fn(&BatchOutcome) -> u64| sources.iter().map(|s| f(&s.outcome)).sum();
+    Report {
+        posts: sum(|o| o.posts),
+        new_records: sum(|o| o.new_records),
+        updated_records: sum(|o| o.updated_records),
+        not_records: sum(|o| o.not_records),
+        failed: sum(|o| o.failed),
+        changes,
+        elapsed_ms: elapsed.as_millis().try_into().unwrap_or(u64::MAX),
+        sources,
+    }
+}

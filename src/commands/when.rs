@@ -1,0 +1,115 @@
+//! `--since` / `--until` values: a date, a date-time, or an age like `7d`.
+//!
+//! Parsed in this one place so every command reads times the same way, and
+//! with `now` passed in so the rules can be tested without a clock.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+
+/// Text that is not a time this parser knows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{text:?} is not a time: use a date (2023-03-29), a month (2023-03), a date-time \
+     (2023-03-29T07:00:00Z; without an offset it is UTC), or an age like 30m, 12h, 7d, 2w"
+)]
+pub struct BadWhen {
+    /// The text as given.
+    pub text: String,
+}
+
+/// Reads `text` as a point in time; ages count back from `now`. Dates and
+/// months mean their first instant, UTC.
+pub fn parse(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, BadWhen> {
+    let t = text.trim();
+    let bad = || BadWhen {
+        text: text.to_owned(),
+    };
+    if let Some(age) = age(t) {
+        return now.checked_sub_signed(age?).ok_or_else(bad);
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return Ok(at.to_utc());
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(at) = NaiveDateTime::parse_from_str(t, format) {
+            return Ok(at.and_utc());
+        }
+    }
+    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d"))
+        .map_err(|_| bad())?;
+    Ok(date.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// `30m`, `12h`, `7d`, `2w` as a duration; `None` when `t` is not shaped like an age.
+fn age(t: &str) -> Option<Result<Duration, BadWhen>> {
+    let unit = t.chars().last()?;
+    let digits = &t[..t.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let bad = || BadWhen { text: t.to_owned() };
+    let n: i64 = match digits.parse() {
+        Ok(n) => n,
+        Err(_) => return Some(Err(bad())),
+    };
+    let age = match unit.to_ascii_lowercase() {
+        'm' => Duration::try_minutes(n),
+        'h' => Duration::try_hours(n),
+        'd' => Duration::try_days(n),
+        'w' => Duration::try_weeks(n),
+        _ => return None,
+    };
+    Some(age.ok_or_else(bad))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2023-03-31T12:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    fn at(text: &str) -> String {
+        parse(text, now()).unwrap().to_rfc3339()
+    }
+
+    #[test]
+    fn ages_count_back_from_now() {
+        assert_eq!(at("7d"), "2023-03-24T12:00:00+00:00");
+        assert_eq!(at("12h"), "2023-03-31T00:00:00+00:00");
+        assert_eq!(at("30m"), "2023-03-31T11:30:00+00:00");
+        assert_eq!(at("2W"), "2023-03-17T12:00:00+00:00");
+    }
+
+    #[test]
+    fn dates_and_times_are_utc() {
+        assert_eq!(at("2023-03-29"), "2023-03-29T00:00:00+00:00");
+        assert_eq!(at("2023-03"), "2023-03-01T00:00:00+00:00");
+        assert_eq!(at("2023-03-29T07:00:00Z"), "2023-03-29T07:00:00+00:00");
+        assert_eq!(at("2023-03-29T16:00:00+09:00"), "2023-03-29T07:00:00+00:00");
+        assert_eq!(at("2023-03-29 07:00"), "2023-03-29T07:00:00+00:00");
+    }
+
+    #[test]
+    fn nonsense_is_refused_with_the_accepted_forms() {
+        for bad in [
+            "",
+            "yesterday",
+            "7x",
+            "d",
+            "2023-13-01",
+            "99999999999999999999d",
+        ] {
+            let e = parse(bad, now()).unwrap_err();
+            assert!(e.to_string().contains("7d"), "{bad:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! CSV, JSON and NDJSON writers over any `io::Write`, with a stable column contract.
+//!
+//! An export feeds spreadsheets and scripts that outlive any one version, so the
+//! columns are fixed here, in one place, for both CSV and JSON: the same names in
+//! the same order. Rows are written as they arrive; nothing is collected, so an
+//! export of any size runs in flat memory.
+//!
+//! CSV: a header row, UTF-8, absent values empty, lists `;`-joined, and a text
+//! cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+//! leading `'` so a spreadsheet shows it instead of running it as a formula.
+//! JSON: one array, one object per line. NDJSON: one object per line.
+//! Timestamps are RFC 3339 UTC (`2023-03-29T07:00:00Z`) in every format.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+mod rows;
+
+pub use rows::{HitRow, RecordRow, StatRow, UpdateRow, stat_rows};
+
+/// An output format for rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// How rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The format.
+    pub format: Format,
+    /// Prefix CSV text cells that a spreadsheet would run as a formula with `'`.
+    pub escape_formulas: bool,
+}
+
+impl Options {
+    /// `format`, with formula escaping on.
+    pub fn new(format: Format) -> Self {
+        Options {
+            format,
+            escape_formulas: true,
+        }
+    }
+}
+
+/// A row type with a fixed column contract: JSON keys and CSV columns are the same, in order.
+pub trait Row: Serialize {
+    /// The column names, in order.
+    const COLUMNS: &'static [&'static str];
+    /// Writes the row's CSV cells in [`Row::COLUMNS`] order.
+    fn cells<W: Write>(&self, cells: &mut Cells<'_, W>) -> io::Result<()>;
+}
+
+/// Writes rows in one format, streaming. The rows should be of the type whose
+/// columns [`Writer::new`] wrote as the CSV header.
+pub struct Writer<W: Write> {
+    out: Out<W>,
+    escape: bool,
+    rows: u64,
+}
+
+enum Out<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Json(W),
+    Ndjson(W),
+}
+
+impl<W: Write> Writer<W> {
+    /// Starts writing rows of type `R` to `out` (for CSV, writes the header).
+    pub fn new<R: Row>(out: W, options: Options) -> io::Result<Self> {
+        let out = match options.format {
+            Format::Csv => {
+                let mut csv = csv::WriterBuilder::new()
+                    .buffer_capacity(64 * 1024)
+                    .from_writer(out);
+                csv.write_record(R::COLUMNS).map_err(csv_io)?;
+                Out::Csv(Box::new(csv))
+            }
+            Format::Json => Out::Json(out),
+            Format::Ndjson => Out::Ndjson(out),
+        };
+        Ok(Writer {
+            out,
+            escape: options.escape_formulas,
+            rows: 0,
+        })
+    }
+
+    /// Writes one row.
+    pub fn write<R: Row>(&mut self, row: &R) -> io::Result<()> {
+        match &mut self.out {
+            Out::Csv(csv) => {
+                let mut cells = Cells {
+                    csv,
+                    escape: self.escape,
+                    scratch: String::new(),
+                };
+                row.cells(&mut cells)?;
+                csv.write_record(None::<&[u8]>).map_err(csv_io)?;
+            }
+            Out::Json(out) => {
+                out.write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut *out, row)?;
+            }
+            Out::Ndjson(out) => {
+                serde_json::to_writer(&mut *out, row)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Closes the output (the JSON array's end), flushes it, and says how many rows were written.
+    pub fn finish(self) -> io::Result<u64> {
+        match self.out {
+            Out::Csv(mut csv) => csv.flush()?,
+            Out::Json(mut out) => {
+                out.write_all(if self.rows == 0 { b"[]\n" } else { b"\n]\n" })?;
+                out.flush()?;
+            }
+            Out::Ndjson(mut out) => out.flush()?,
+        }
+        Ok(self.rows)
+    }
+}
+
+/// The csv crate wraps I/O errors; unwrapping them keeps a closed pipe recognisable.
+fn csv_io(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+/// The cells of one CSV row, written as they come; the row ends in [`Writer::write`].
+pub struct Cells<'a, W: Write> {
+    csv: &'a mut csv::Writer<W>,
+    escape: bool,
+    scratch: String,
+}
+
+impl<W: Write> Cells<'_, W> {
+    /// A text cell, formula-escaped when that is on.
+    pub fn text(&mut self, value: &str) -> io::Result<()> {
+        if self.escape && value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            self.scratch.clear();
+            self.scratch.push('\'');
+            self.scratch.push_str(value);
+            return self.csv.write_field(&self.scratch).map_err(csv_io);
+        }
+        self.csv.write_field(value).map_err(csv_io)
+    }
+
+    /// An optional text cell: empty when absent.
+    pub fn opt(&mut self, value: Option<&str>) -> io::Result<()> {
+        self.text(value.unwrap_or(""))
+    }
+
+    /// A number (never escaped: a negative number is not a formula).
+    pub fn number(&mut self, value: Option<i64>) -> io::Result<()> {
+        match value {
+            Some(n) => self.csv.write_field(n.to_string()).map_err(csv_io),
+            None => self.csv.write_field("").map_err(csv_io),
+        }
+    }
+
+    /// A timestamp as RFC 3339 UTC; empty when absent.
+    pub fn time(&mut self, value: Option<DateTime<Utc>>) -> io::Result<()> {
+        match value {
+            Some(t) => self
+                .csv
+                .write_field(t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .map_err(csv_io),
+            None => self.csv.write_field("").map_err(csv_io),
+        }
+    }
+
+    /// A list, `;`-joined.
+    pub fn list<'s>(&mut self, values: impl IntoIterator<Item = &'s str>) -> io::Result<()> {
+        let joined = values.into_iter().collect::<Vec<_>>().join(";");
+        self.text(&joined)
+    }
+
+    /// `true` or `false`.
+    pub fn flag(&mut self, value: bool) -> io::Result<()> {
+        self.csv
+            .write_field(if value { "true" } else { "false" })
+            .map_err(csv_io)
+    }
+}
+
+/// Runs `write` on a temporary file beside `path`, then renames it over `path`,
+/// so a reader never sees half an export and a failed export leaves the old file.
+pub fn write_atomically<T, E: From<io::Error>>(
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<&std::fs::File>) -> Result<T, E>,
+) -> Result<T, E> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".healthfeed-export-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // An export is a report to share, not a secret: the usual file mode, not tempfile's 0600.
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let temp = builder.tempfile_in(dir)?;
+    let value = {
+        let mut out = io::BufWriter::with_capacity(256 * 1024, temp.as_file());
+        let value = write(&mut out)?;
+        out.flush()?;
+        value
+    };
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Classification, Kind, Record, RecordId, Status};
+
+    fn record() -> Record {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        Record {
+            id: RecordId::parse("DZ534539").unwrap(),
+            kind: Kind::Health,
+            service: Some("Microsoft 365 Defender".into()),
+            title: "=HYPERLINK(\"x\")".into(),
+            status: Some(Status::ServiceRestored),
+            classification: Classification::Incident,
+            user_impact: None,
+            start_time: t("2023-03-29T07:00:00Z"),
+            end_time: Some(t("2023-03-29T17:15:00Z")),
+            last_updated: t("2023-03-29T18:23:04Z"),
+            closed: true,
+            update_count: 3,
+            first_seen: t("2023-03-29T08:00:00Z"),
+            related_ids: vec![
+                RecordId::parse("DZ534548").unwrap(),
+                RecordId::parse("MC883199").unwrap(),
+            ],
+            link: Some("https://m365jp.net/p".into()),
+        }
+    }
+
+    fn write(format: Format, escape: bool) -> String {
+        let r = record();
+        let mut buf = Vec::new();
+        let options = Options {
+            format,
+            escape_formulas: escape,
+        };
+        let mut w = Writer::new::<RecordRow<'_>>(&mut buf, options).unwrap();
+        w.write(&RecordRow::new(&r, Utc::now())).unwrap();
+        w.write(&RecordRow::new(&r, Utc::now())).unwrap();
+        assert_eq!(w.finish().unwrap(), 2);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn csv_escapes_formulas_unless_told_not_to() {
+        let csv = write(Format::Csv, true);
+        let mut lines = csv.lines();
+        assert_eq!(lines.next().unwrap(), RecordRow::COLUMNS.join(","));
+        let row = lines.next().unwrap();
+        assert!(row.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{row}");
+        assert!(row.contains(",2023-03-29T07:00:00Z,2023-03-29T17:15:00Z,"));
+        assert!(row.contains(",615,3,DZ534548;MC883199,"), "{row}");
+        let raw = write(Format::Csv, false);
+        assert!(raw.contains("\"=HYPERLINK(\"\"x\"\")\""));
+    }
+
+    #[test]
+    fn json_is_one_array_and_ndjson_one_object_per_line() {
+        let json: serde_json::Value = serde_json::from_str(&write(Format::Json, true)).unwrap();
+        let rows = json.as_array().unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0]["related_ids"][1], "MC883199");
+        assert_eq!(rows[0]["user_impact"], serde_json::Value::Null);
+        assert_eq!(rows[0]["end_time"], "2023-03-29T17:15:00Z");
+        let nd = write(Format::Ndjson, true);
+        assert_eq!(nd.lines().count(), 2);
+        for line in nd.lines() {
+            serde_json::from_str::<serde_json::Value>(line).unwrap();
+        }
+        let empty = Writer::new::<RecordRow<'_>>(Vec::new(), Options::new(Format::Json)).unwrap();
+        assert_eq!(empty.finish().unwrap(), 0);
+    }
+}

@@ -1,0 +1,400 @@
+//! The column contract of each row type, in one place per type: the JSON keys
+//! (serde field order) and the CSV cells (`cells`) must list the same columns
+//! in the same order, which the tests below check.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Cells, Row, csv_io};
+use crate::model::{ArchivedUpdate, Hit, Kind, Record, RecordId, Stats};
+
+/// One record per row: the `export` (and `list --format`) contract.
+#[derive(Debug, Serialize)]
+pub struct RecordRow<'a> {
+    /// Record ID.
+    pub id: &'a RecordId,
+    /// `health` or `message`.
+    pub kind: Kind,
+    /// Affected service.
+    pub service: Option<&'a str>,
+    /// Latest title.
+    pub title: &'a str,
+    /// Latest status.
+    pub status: Option<&'a str>,
+    /// Classification.
+    pub classification: &'a str,
+    /// Latest User Impact.
+    pub user_impact: Option<&'a str>,
+    /// Start Time.
+    pub start_time: DateTime<Utc>,
+    /// End Time.
+    pub end_time: Option<DateTime<Utc>>,
+    /// Latest Last Updated.
+    pub last_updated: DateTime<Utc>,
+    /// End − Start in minutes; for an ongoing service-health record, minutes so far.
+    pub duration_minutes: Option<i64>,
+    /// Distinct updates in the timeline.
+    pub update_count: u64,
+    /// Records the latest message mentions.
+    pub related_ids: &'a [RecordId],
+    /// URL of the post carrying the latest update.
+    pub link: Option<&'a str>,
+    /// Whether the record is over.
+    pub closed: bool,
+}
+
+impl<'a> RecordRow<'a> {
+    /// The row for `record`, with durations of ongoing records measured at `now`.
+    pub fn new(record: &'a Record, now: DateTime<Utc>) -> Self {
+        RecordRow {
+            id: &record.id,
+            kind: record.kind,
+            service: record.service.as_deref(),
+            title: &record.title,
+            status: record.status.as_ref().map(|s| s.as_str()),
+            classification: record.classification.as_str(),
+            user_impact: record.user_impact.as_deref(),
+            start_time: record.start_time,
+            end_time: record.end_time,
+            last_updated: record.last_updated,
+            duration_minutes: record.duration_minutes(now),
+            update_count: record.update_count,
+            related_ids: &record.related_ids,
+            link: record.link.as_deref(),
+            closed: record.closed,
+        }
+    }
+}
+
+impl Row for RecordRow<'_> {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "kind",
+        "service",
+        "title",
+        "status",
+        "classification",
+        "user_impact",
+        "start_time",
+        "end_time",
+        "last_updated",
+        "duration_minutes",
+        "update_count",
+        "related_ids",
+        "link",
+        "closed",
+    ];
+
+    fn cells<W: Write>(&self, c: &mut Cells<'_, W>) -> io::Result<()> {
+        c.text(self.id.as_str())?;
+        c.text(self.kind.as_str())?;
+        c.opt(self.service)?;
+        c.text(self.title)?;
+        c.opt(self.status)?;
+        c.text(self.classification)?;
+        c.opt(self.user_impact)?;
+        c.time(Some(self.start_time))?;
+        c.time(self.end_time)?;
+        c.time(Some(self.last_updated))?;
+        c.number(self.duration_minutes)?;
+        c.number(Some(self.update_count as i64))?;
+        c.list(self.related_ids.iter().map(RecordId::as_str))?;
+        c.opt(self.link)?;
+        c.flag(self.closed)
+    }
+}
+
+/// One update per row: the `export --updates` contract.
+#[derive(Debug, Serialize)]
+pub struct UpdateRow<'a> {
+    /// Record ID.
+    pub id: &'a RecordId,
+    /// This update's Last Updated.
+    pub last_updated: DateTime<Utc>,
+    /// Status at this update.
+    pub status: Option<&'a str>,
+    /// Title at this update.
+    pub title: &'a str,
+    /// End Time at this update.
+    pub end_time: Option<DateTime<Utc>>,
+    /// The first (lowest id) post that carried it.
+    pub post_id: Option<u64>,
+    /// That post's URL.
+    pub link: Option<&'a str>,
+    /// `health` or `message`.
+    pub kind: Kind,
+    /// Service at this update.
+    pub service: Option<&'a str>,
+    /// Classification at this update.
+    pub classification: &'a str,
+    /// User Impact at this update.
+    pub user_impact: Option<&'a str>,
+    /// Start Time at this update.
+    pub start_time: DateTime<Utc>,
+    /// Records the message mentions.
+    pub related_ids: &'a [RecordId],
+    /// Every post that carried it (reposts included).
+    pub post_ids: Vec<u64>,
+    /// The message as plain text.
+    pub message: &'a str,
+    /// The Machine Translation row, when the post had one.
+    pub machine_translation: Option<&'a str>,
+}
+
+impl<'a> UpdateRow<'a> {
+    /// The row for `update`.
+    pub fn new(update: &'a ArchivedUpdate) -> Self {
+        let first = update.posts.first();
+        UpdateRow {
+            id: &update.id,
+            last_updated: update.last_updated,
+            status: update.status.as_ref().map(|s| s.as_str()),
+            title: &update.title,
+            end_time: update.end_time,
+            post_id: first.map(|p| p.id),
+            link: first.and_then(|p| p.link.as_deref()),
+            kind: update.kind,
+            service: update.service.as_deref(),
+            classification: update.classification.as_str(),
+            user_impact: update.user_impact.as_deref(),
+            start_time: update.start_time,
+            related_ids: &update.related_ids,
+            post_ids: update.posts.iter().map(|p| p.id).collect(),
+            message: &update.message,
+            machine_translation: update.machine_translation.as_deref(),
+        }
+    }
+}
+
+impl Row for UpdateRow<'_> {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "last_updated",
+        "status",
+        "title",
+        "end_time",
+        "post_id",
+        "link",
+        "kind",
+        "service",
+        "classification",
+        "user_impact",
+        "start_time",
+        "related_ids",
+        "post_ids",
+        "message",
+        "machine_translation",
+    ];
+
+    fn cells<W: Write>(&self, c: &mut Cells<'_, W>) -> io::Result<()> {
+        c.text(self.id.as_str())?;
+        c.time(Some(self.last_updated))?;
+        c.opt(self.status)?;
+        c.text(self.title)?;
+        c.time(self.end_time)?;
+        c.number(self.post_id.map(|p| p as i64))?;
+        c.opt(self.link)?;
+        c.text(self.kind.as_str())?;
+        c.opt(self.service)?;
+        c.text(self.classification)?;
+        c.opt(self.user_impact)?;
+        c.time(Some(self.start_time))?;
+        c.list(self.related_ids.iter().map(RecordId::as_str))?;
+        let ids: Vec<String> = self.post_ids.iter().map(u64::to_string).collect();
+        c.list(ids.iter().map(String::as_str))?;
+        c.text(self.message)?;
+        c.opt(self.machine_translation)
+    }
+}
+
+/// One search result per row: `search --format`.
+#[derive(Debug, Serialize)]
+pub struct HitRow<'a> {
+    /// Record ID.
+    pub id: &'a RecordId,
+    /// Latest status.
+    pub status: Option<&'a str>,
+    /// Affected service.
+    pub service: Option<&'a str>,
+    /// Latest title.
+    pub title: &'a str,
+    /// Latest Last Updated.
+    pub last_updated: DateTime<Utc>,
+    /// bm25 score: lower is a better match.
+    pub score: f64,
+    /// Words around the match, matched words in `[` `]`.
+    pub snippet: &'a str,
+    /// URL of the post carrying the latest update.
+    pub link: Option<&'a str>,
+}
+
+impl<'a> HitRow<'a> {
+    /// The row for `hit`.
+    pub fn new(hit: &'a Hit) -> Self {
+        let r = &hit.record;
+        HitRow {
+            id: &r.id,
+            status: r.status.as_ref().map(|s| s.as_str()),
+            service: r.service.as_deref(),
+            title: &r.title,
+            last_updated: r.last_updated,
+            score: hit.score,
+            snippet: &hit.snippet,
+            link: r.link.as_deref(),
+        }
+    }
+}
+
+impl Row for HitRow<'_> {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "status",
+        "service",
+        "title",
+        "last_updated",
+        "score",
+        "snippet",
+        "link",
+    ];
+
+    fn cells<W: Write>(&self, c: &mut Cells<'_, W>) -> io::Result<()> {
+        c.text(self.id.as_str())?;
+        c.opt(self.status)?;
+        c.opt(self.service)?;
+        c.text(self.title)?;
+        c.time(Some(self.last_updated))?;
+        c.csv
+            .write_field(format!("{:.4}", self.score))
+            .map_err(csv_io)?;
+        c.text(self.snippet)?;
+        c.opt(self.link)
+    }
+}
+
+/// One line of `stats --format csv`: a dimension, a value, and its count or durations.
+#[derive(Debug, Serialize)]
+pub struct StatRow<'a> {
+    /// `service`, `status`, `classification`, `month` or `duration`.
+    pub dimension: &'static str,
+    /// The value (a service name, a status, `2023-03`…); empty when absent.
+    pub value: Option<&'a str>,
+    /// Records with that value.
+    pub records: u64,
+    /// Median duration in minutes (`duration` rows only).
+    pub median_minutes: Option<f64>,
+    /// 90th-percentile duration in minutes (`duration` rows only).
+    pub p90_minutes: Option<f64>,
+}
+
+impl Row for StatRow<'_> {
+    const COLUMNS: &'static [&'static str] = &[
+        "dimension",
+        "value",
+        "records",
+        "median_minutes",
+        "p90_minutes",
+    ];
+
+    fn cells<W: Write>(&self, c: &mut Cells<'_, W>) -> io::Result<()> {
+        c.text(self.dimension)?;
+        c.opt(self.value)?;
+        c.number(Some(self.records as i64))?;
+        for v in [self.median_minutes, self.p90_minutes] {
+            let cell = v.map(|m| format!("{m:.1}")).unwrap_or_default();
+            c.csv.write_field(cell).map_err(csv_io)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every line of `stats` as rows, in the order the table shows them.
+pub fn stat_rows(stats: &Stats) -> Vec<StatRow<'_>> {
+    let mut rows = Vec::new();
+    for (dimension, counts) in [
+        ("service", &stats.by_service),
+        ("status", &stats.by_status),
+        ("classification", &stats.by_classification),
+        ("month", &stats.by_month),
+    ] {
+        rows.extend(counts.iter().map(|c| StatRow {
+            dimension,
+            value: c.key.as_deref(),
+            records: c.records,
+            median_minutes: None,
+            p90_minutes: None,
+        }));
+    }
+    rows.extend(stats.durations.iter().map(|d| StatRow {
+        dimension: "duration",
+        value: Some(&d.service),
+        records: d.records,
+        median_minutes: Some(d.median_minutes),
+        p90_minutes: Some(d.p90_minutes),
+    }));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Classification, Status};
+
+    fn record() -> Record {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+        Record {
+            id: RecordId::parse("DZ534539").unwrap(),
+            kind: Kind::Health,
+            service: Some("Microsoft 365 Defender".into()),
+            title: "Admins received false alerts".into(),
+            status: Some(Status::ServiceRestored),
+            classification: Classification::Incident,
+            user_impact: None,
+            start_time: t("2023-03-29T07:00:00Z"),
+            end_time: Some(t("2023-03-29T17:15:00Z")),
+            last_updated: t("2023-03-29T18:23:04Z"),
+            closed: true,
+            update_count: 3,
+            first_seen: t("2023-03-29T08:00:00Z"),
+            related_ids: vec![RecordId::parse("DZ534548").unwrap()],
+            link: None,
+        }
+    }
+
+    /// serde_json's maps sort keys, so the order is checked on the text.
+    fn assert_keys_in_order(json: &str, columns: &[&str]) {
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(value.as_object().unwrap().len(), columns.len());
+        let at: Vec<usize> = columns
+            .iter()
+            .map(|c| json.find(&format!("\"{c}\":")).unwrap())
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{json}");
+    }
+
+    #[test]
+    fn json_keys_are_the_csv_columns_in_order() {
+        let r = record();
+        let json = serde_json::to_string(&RecordRow::new(&r, Utc::now())).unwrap();
+        assert_keys_in_order(&json, RecordRow::COLUMNS);
+        let u = ArchivedUpdate {
+            id: r.id.clone(),
+            kind: r.kind,
+            service: r.service.clone(),
+            title: r.title.clone(),
+            status: r.status.clone(),
+            classification: r.classification.clone(),
+            user_impact: None,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            last_updated: r.last_updated,
+            message: String::new(),
+            machine_translation: None,
+            related_ids: vec![],
+            posts: vec![],
+        };
+        let json = serde_json::to_string(&UpdateRow::new(&u)).unwrap();
+        assert_keys_in_order(&json, UpdateRow::COLUMNS);
+    }
+}

@@ -1,0 +1,277 @@
+//! The read side's view of a record: its current state, its timeline, and what
+//! changed between two updates.
+//!
+//! `Update` is what one post says; these types are what the archive knows after
+//! many posts, so `store` can return them and `export` and the CLI can show them
+//! without either knowing SQL.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Classification, Kind, PostRef, RecordId, Status};
+
+/// A record's current state: the columns of its latest update plus archive facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Record {
+    /// The record's ID.
+    pub id: RecordId,
+    /// Service health or Message Center.
+    pub kind: Kind,
+    /// The affected service; none for Message Center.
+    pub service: Option<String>,
+    /// The latest title.
+    pub title: String,
+    /// The latest status; none for Message Center.
+    pub status: Option<Status>,
+    /// Incident, advisory, or a Message Center class.
+    pub classification: Classification,
+    /// The latest User Impact.
+    pub user_impact: Option<String>,
+    /// The latest Start Time.
+    pub start_time: DateTime<Utc>,
+    /// The latest End Time; none while ongoing.
+    pub end_time: Option<DateTime<Utc>>,
+    /// The latest Last Updated.
+    pub last_updated: DateTime<Utc>,
+    /// Whether the latest update says it is over.
+    pub closed: bool,
+    /// Distinct updates in the timeline.
+    pub update_count: u64,
+    /// The earliest Last Updated in the timeline.
+    pub first_seen: DateTime<Utc>,
+    /// Other records the latest message mentions.
+    pub related_ids: Vec<RecordId>,
+    /// The public URL of the post that carried the latest update.
+    pub link: Option<String>,
+}
+
+impl Record {
+    /// How long a service-health record lasted (End − Start) or, while it is
+    /// open without an End Time, has lasted so far at `now`. Whole minutes; none
+    /// for Message Center, whose End Time is an expiry date, not an outage's end.
+    pub fn duration_minutes(&self, now: DateTime<Utc>) -> Option<i64> {
+        if self.kind == Kind::Message {
+            return None;
+        }
+        let end = match (self.end_time, self.closed) {
+            (Some(end), _) => end,
+            (None, false) => now,
+            (None, true) => return None,
+        };
+        Some((end - self.start_time).num_minutes())
+    }
+
+    /// True while a service-health record is open and has no End Time.
+    pub fn is_ongoing(&self) -> bool {
+        self.kind == Kind::Health && !self.closed && self.end_time.is_none()
+    }
+}
+
+/// One update in a record's timeline, with the posts that carried it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// The update's Last Updated.
+    pub last_updated: DateTime<Utc>,
+    /// The status at this update.
+    pub status: Option<Status>,
+    /// The title at this update.
+    pub title: String,
+    /// The classification at this update.
+    pub classification: Classification,
+    /// The Start Time at this update.
+    pub start_time: DateTime<Utc>,
+    /// The End Time at this update.
+    pub end_time: Option<DateTime<Utc>>,
+    /// What differs from the update before; empty for the first.
+    pub changes: Vec<Change>,
+    /// Every post that carried this update (reposts included), oldest post id first.
+    pub posts: Vec<PostRef>,
+}
+
+/// One field that changed between two consecutive updates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// `status`, `title`, `classification`, `start_time` or `end_time`.
+    pub field: &'static str,
+    /// The value before; none when it was absent.
+    pub from: Option<String>,
+    /// The value after; none when it became absent.
+    pub to: Option<String>,
+}
+
+/// The fields of `after` that differ from `before`, in a fixed order.
+pub fn changes(before: &Step, after: &Step) -> Vec<Change> {
+    let time = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let status = |s: &Option<Status>| s.as_ref().map(|s| s.as_str().to_owned());
+    let candidates = [
+        ("status", status(&before.status), status(&after.status)),
+        (
+            "title",
+            Some(before.title.clone()),
+            Some(after.title.clone()),
+        ),
+        (
+            "classification",
+            Some(before.classification.as_str().to_owned()),
+            Some(after.classification.as_str().to_owned()),
+        ),
+        (
+            "start_time",
+            time(Some(before.start_time)),
+            time(Some(after.start_time)),
+        ),
+        ("end_time", time(before.end_time), time(after.end_time)),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(_, from, to)| from != to)
+        .map(|(field, from, to)| Change { field, from, to })
+        .collect()
+}
+
+/// Another record a record points at (or that points at it), as far as the archive knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    /// The other record's ID.
+    pub id: RecordId,
+    /// Whether the archive holds that record; when false the other fields are none.
+    pub in_archive: bool,
+    /// Its current title.
+    pub title: Option<String>,
+    /// Its current status.
+    pub status: Option<Status>,
+    /// Whether it is over.
+    pub closed: Option<bool>,
+}
+
+/// One distinct update as the archive keeps it, with every post that carried it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArchivedUpdate {
+    /// The record's ID.
+    pub id: RecordId,
+    /// Service health or Message Center.
+    pub kind: Kind,
+    /// The affected service at this update.
+    pub service: Option<String>,
+    /// The title at this update.
+    pub title: String,
+    /// The status at this update.
+    pub status: Option<Status>,
+    /// The classification at this update.
+    pub classification: Classification,
+    /// The User Impact at this update.
+    pub user_impact: Option<String>,
+    /// The Start Time at this update.
+    pub start_time: DateTime<Utc>,
+    /// The End Time at this update.
+    pub end_time: Option<DateTime<Utc>>,
+    /// The update's Last Updated.
+    pub last_updated: DateTime<Utc>,
+    /// The message as plain text.
+    pub message: String,
+    /// The Machine Translation row, when the post had one.
+    pub machine_translation: Option<String>,
+    /// Other records the message mentions.
+    pub related_ids: Vec<RecordId>,
+    /// Every post that carried it, lowest post id first.
+    pub posts: Vec<PostRef>,
+}
+
+/// One search result: a record, how well it matched, and the text around the match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// The record's current state.
+    pub record: Record,
+    /// SQLite's bm25 score of the best-matching update: lower is better; 0 for substring matches.
+    pub score: f64,
+    /// A few words around the match, the matched words between the caller's marks.
+    pub snippet: String,
+}
+
+/// Everything the archive knows about one record, for `healthfeed query`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordDetail {
+    /// The current state.
+    #[serde(flatten)]
+    pub record: Record,
+    /// The latest message as plain text.
+    pub message: String,
+    /// The latest Machine Translation, when the latest post has one (and it was asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine_translation: Option<String>,
+    /// Every update, oldest first.
+    pub timeline: Vec<Step>,
+    /// Records mentioned anywhere in the timeline, in order of first mention.
+    pub related: Vec<Related>,
+    /// Records whose timelines mention this one, most recently updated first.
+    pub mentioned_by: Vec<Related>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn step(status: &str, title: &str, end: Option<&str>) -> Step {
+        Step {
+            last_updated: at("2023-03-29T08:00:00Z"),
+            status: Some(Status::parse(status)),
+            title: title.into(),
+            classification: Classification::Incident,
+            start_time: at("2023-03-29T07:00:00Z"),
+            end_time: end.map(at),
+            changes: vec![],
+            posts: vec![],
+        }
+    }
+
+    #[test]
+    fn changes_name_each_differing_field_once() {
+        let a = step("investigating", "Users can't", None);
+        let b = step(
+            "serviceRestored",
+            "Users can't",
+            Some("2023-03-29T17:15:00Z"),
+        );
+        let got = changes(&a, &b);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].field, "status");
+        assert_eq!(got[0].from.as_deref(), Some("investigating"));
+        assert_eq!(got[1].field, "end_time");
+        assert_eq!(got[1].from, None);
+        assert_eq!(got[1].to.as_deref(), Some("2023-03-29T17:15:00Z"));
+        assert!(changes(&b, &b).is_empty());
+    }
+
+    #[test]
+    fn duration_runs_to_now_only_while_a_health_record_is_open() {
+        let mut r = Record {
+            id: RecordId::parse("EX100001").unwrap(),
+            kind: Kind::Health,
+            service: None,
+            title: String::new(),
+            status: None,
+            classification: Classification::Incident,
+            user_impact: None,
+            start_time: at("2023-03-29T07:00:00Z"),
+            end_time: None,
+            last_updated: at("2023-03-29T07:00:00Z"),
+            closed: false,
+            update_count: 1,
+            first_seen: at("2023-03-29T07:00:00Z"),
+            related_ids: vec![],
+            link: None,
+        };
+        let now = at("2023-03-29T09:30:00Z");
+        assert_eq!(r.duration_minutes(now), Some(150));
+        r.closed = true;
+        assert_eq!(r.duration_minutes(now), None);
+        r.end_time = Some(at("2023-03-29T07:45:00Z"));
+        assert_eq!(r.duration_minutes(now), Some(45));
+        r.kind = Kind::Message;
+        assert_eq!(r.duration_minutes(now), None);
+    }
+}

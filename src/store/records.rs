@@ -1,0 +1,372 @@
+//! Reading records back: current states for `list` and `export`, a whole
+//! record with its timeline for `query`, and every update for `export --updates`.
+//!
+//! Lists stream through a callback, one row at a time, so answering over an
+//! archive of any size holds one row in memory, not the whole answer.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
+use rusqlite::{OptionalExtension, Row, params_from_iter};
+
+use super::filter::{Filter, Target};
+use super::{Store, StoreError};
+use crate::model::{
+    ArchivedUpdate, Classification, Kind, PostRef, Record, RecordDetail, RecordId, Related, Status,
+    Step, changes,
+};
+
+/// The columns [`record_at`] reads, on `records r` joined to its current update `cu`.
+pub(super) const RECORD_COLUMNS: &str = "r.id, r.kind, r.service, r.title, r.status, \
+     r.classification, r.user_impact, r.start_time, r.end_time, r.last_updated, r.closed, \
+     r.update_count, r.first_seen, cu.related_ids, \
+     (SELECT p.link FROM posts p WHERE p.update_id = r.current_update_id \
+      ORDER BY p.modified_gmt DESC, p.post_id DESC LIMIT 1)";
+
+/// The tables [`RECORD_COLUMNS`] come from.
+pub(super) const RECORD_FROM: &str = "records r JOIN updates cu ON cu.id = r.current_update_id";
+
+/// How many columns [`RECORD_COLUMNS`] holds, for reading columns after it.
+pub(super) const RECORD_WIDTH: usize = 15;
+
+impl Store {
+    /// How many records the archive holds.
+    pub fn record_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM records", [], |r| r.get::<_, i64>(0))
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.err("counting records", e))
+    }
+
+    /// Streams the records `filter` selects to `each`, most recently updated first.
+    pub fn each_record<E: From<StoreError>>(
+        &self,
+        filter: &Filter,
+        mut each: impl FnMut(Record) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let fail = |e| self.err("listing records", e);
+        let clause = filter.clause(Target::Records);
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE {} \
+             ORDER BY r.last_updated DESC, r.id LIMIT ?",
+            clause.sql
+        );
+        let mut params = clause.params;
+        params.push(filter.limit_value());
+        let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
+        let mut rows = stmt.query(params_from_iter(params)).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            each(record_at(row, 0).map_err(fail)?)?;
+        }
+        Ok(())
+    }
+
+    /// Streams every update of the records `filter` selects (filters apply to
+    /// each update's own values), most recent first.
+    pub fn each_update<E: From<StoreError>>(
+        &self,
+        filter: &Filter,
+        mut each: impl FnMut(ArchivedUpdate) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let fail = |e| self.err("listing updates", e);
+        let clause = filter.clause(Target::Updates);
+        let sql = format!(
+            "SELECT u.record_id, u.kind, u.service, u.title, u.status, u.classification,
+               u.user_impact, u.start_time, u.end_time, u.last_updated, u.message,
+               u.machine_translation, u.related_ids,
+               (SELECT json_group_array(json_array(p.post_id, p.link, p.slug, p.date_gmt, p.modified_gmt))
+                FROM (SELECT * FROM posts p WHERE p.update_id = u.id ORDER BY p.post_id) p)
+             FROM updates u WHERE {} ORDER BY u.last_updated DESC, u.record_id, u.id LIMIT ?",
+            clause.sql
+        );
+        let mut params = clause.params;
+        params.push(filter.limit_value());
+        let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
+        let mut rows = stmt.query(params_from_iter(params)).map_err(fail)?;
+        while let Some(row) = rows.next().map_err(fail)? {
+            each(archived_update(row).map_err(fail)?)?;
+        }
+        Ok(())
+    }
+
+    /// Everything about one record, or `None` when the archive does not hold it.
+    pub fn detail(&self, id: &RecordId) -> Result<Option<RecordDetail>, StoreError> {
+        let fail = |e| self.err("reading a record", e);
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS}, cu.message, cu.machine_translation \
+             FROM {RECORD_FROM} WHERE r.id = ?1"
+        );
+        let head = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_row([id.as_str()], |row| {
+                    Ok((
+                        record_at(row, 0)?,
+                        row.get::<_, String>(RECORD_WIDTH)?,
+                        row.get::<_, Option<String>>(RECORD_WIDTH + 1)?,
+                    ))
+                })
+                .optional()
+            })
+            .map_err(fail)?;
+        let Some((record, message, machine_translation)) = head else {
+            return Ok(None);
+        };
+        let (timeline, mentioned) = self.timeline(id).map_err(fail)?;
+        let related = mentioned
+            .iter()
+            .map(|other| self.related(other))
+            .collect::<rusqlite::Result<_>>()
+            .map_err(fail)?;
+        let mentioned_by = self.mentioned_by(id).map_err(fail)?;
+        Ok(Some(RecordDetail {
+            record,
+            message,
+            machine_translation,
+            timeline,
+            related,
+            mentioned_by,
+        }))
+    }
+
+    /// The record's updates oldest first (ties: the later post last), and the
+    /// IDs its messages mention in order of first mention.
+    fn timeline(&self, id: &RecordId) -> rusqlite::Result<(Vec<Step>, Vec<RecordId>)> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT u.id, u.last_updated, u.status, u.title, u.classification, u.start_time,
+               u.end_time, u.related_ids
+             FROM updates u WHERE u.record_id = ?1
+             ORDER BY u.last_updated,
+               (SELECT max(coalesce(p.modified_gmt, '')) FROM posts p WHERE p.update_id = u.id),
+               u.id",
+        )?;
+        let mut rows = stmt.query([id.as_str()])?;
+        let mut steps: Vec<Step> = Vec::new();
+        let mut mentioned: Vec<RecordId> = Vec::new();
+        while let Some(row) = rows.next()? {
+            let update_id: i64 = row.get(0)?;
+            let mut step = Step {
+                last_updated: time(row, 1)?,
+                status: row.get_ref(2)?.as_str_or_null()?.map(Status::parse),
+                title: row.get(3)?,
+                classification: Classification::parse(text(row, 4)?),
+                start_time: time(row, 5)?,
+                end_time: opt_time(row, 6)?,
+                changes: Vec::new(),
+                posts: self.posts_of(update_id)?,
+            };
+            if let Some(before) = steps.last() {
+                step.changes = changes(before, &step);
+            }
+            for other in ids(row, 7)? {
+                if other != *id && !mentioned.contains(&other) {
+                    mentioned.push(other);
+                }
+            }
+            steps.push(step);
+        }
+        Ok((steps, mentioned))
+    }
+
+    fn posts_of(&self, update_id: i64) -> rusqlite::Result<Vec<PostRef>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT post_id, link, slug, date_gmt, modified_gmt FROM posts
+             WHERE update_id = ?1 ORDER BY post_id",
+        )?;
+        stmt.query_map([update_id], |row| {
+            Ok(PostRef {
+                id: row.get::<_, i64>(0)?.max(0) as u64,
+                link: row.get(1)?,
+                slug: row.get(2)?,
+                date_gmt: opt_time(row, 3)?,
+                modified_gmt: opt_time(row, 4)?,
+            })
+        })?
+        .collect()
+    }
+
+    fn related(&self, other: &RecordId) -> rusqlite::Result<Related> {
+        let known = self
+            .conn
+            .prepare_cached("SELECT title, status, closed FROM records WHERE id = ?1")?
+            .query_row([other.as_str()], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get_ref(1)?.as_str_or_null()?.map(Status::parse),
+                    row.get::<_, bool>(2)?,
+                ))
+            })
+            .optional()?;
+        Ok(match known {
+            Some((title, status, closed)) => Related {
+                id: other.clone(),
+                in_archive: true,
+                title: Some(title),
+                status,
+                closed: Some(closed),
+            },
+            None => Related {
+                id: other.clone(),
+                in_archive: false,
+                title: None,
+                status: None,
+                closed: None,
+            },
+        })
+    }
+
+    fn mentioned_by(&self, id: &RecordId) -> rusqlite::Result<Vec<Related>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT r.id, r.title, r.status, r.closed, r.last_updated
+             FROM mentions m JOIN updates u ON u.id = m.update_id JOIN records r ON r.id = u.record_id
+             WHERE m.related_id = ?1 AND r.id <> ?1
+             ORDER BY r.last_updated DESC, r.id",
+        )?;
+        stmt.query_map([id.as_str()], |row| {
+            Ok(Related {
+                id: record_id(row, 0)?,
+                in_archive: true,
+                title: Some(row.get(1)?),
+                status: row.get_ref(2)?.as_str_or_null()?.map(Status::parse),
+                closed: Some(row.get(3)?),
+            })
+        })?
+        .collect()
+    }
+}
+
+/// Reads a [`Record`] from [`RECORD_COLUMNS`] starting at column `at`.
+pub(super) fn record_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Record> {
+    Ok(Record {
+        id: record_id(row, at)?,
+        kind: kind(row, at + 1)?,
+        service: row.get(at + 2)?,
+        title: row.get(at + 3)?,
+        status: row.get_ref(at + 4)?.as_str_or_null()?.map(Status::parse),
+        classification: Classification::parse(text(row, at + 5)?),
+        user_impact: row.get(at + 6)?,
+        start_time: time(row, at + 7)?,
+        end_time: opt_time(row, at + 8)?,
+        last_updated: time(row, at + 9)?,
+        closed: row.get(at + 10)?,
+        update_count: row.get::<_, i64>(at + 11)?.max(0) as u64,
+        first_seen: time(row, at + 12)?,
+        related_ids: ids(row, at + 13)?,
+        link: row.get(at + 14)?,
+    })
+}
+
+fn archived_update(row: &Row<'_>) -> rusqlite::Result<ArchivedUpdate> {
+    Ok(ArchivedUpdate {
+        id: record_id(row, 0)?,
+        kind: kind(row, 1)?,
+        service: row.get(2)?,
+        title: row.get(3)?,
+        status: row.get_ref(4)?.as_str_or_null()?.map(Status::parse),
+        classification: Classification::parse(text(row, 5)?),
+        user_impact: row.get(6)?,
+        start_time: time(row, 7)?,
+        end_time: opt_time(row, 8)?,
+        last_updated: time(row, 9)?,
+        message: row.get(10)?,
+        machine_translation: row.get(11)?,
+        related_ids: ids(row, 12)?,
+        posts: posts_json(row, 13)?,
+    })
+}
+
+/// A stored value this build cannot read back: the archive was edited by hand or is damaged.
+#[derive(Debug, thiserror::Error)]
+#[error("stored value {value:?} is not {expected}")]
+struct Unreadable {
+    value: String,
+    expected: &'static str,
+}
+
+fn unreadable(i: usize, value: &str, expected: &'static str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        i,
+        Type::Text,
+        Box::new(Unreadable {
+            value: value.to_owned(),
+            expected,
+        }),
+    )
+}
+
+/// Borrows column `i` as text.
+pub(super) fn text<'r>(row: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(i)?
+        .as_str()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
+}
+
+pub(super) fn record_id(row: &Row<'_>, i: usize) -> rusqlite::Result<RecordId> {
+    let value = text(row, i)?;
+    RecordId::parse(value).map_err(|_| unreadable(i, value, "a record ID"))
+}
+
+fn kind(row: &Row<'_>, i: usize) -> rusqlite::Result<Kind> {
+    let value = text(row, i)?;
+    value
+        .parse()
+        .map_err(|_| unreadable(i, value, "health or message"))
+}
+
+fn parse_time(value: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(value).ok().map(|t| t.to_utc())
+}
+
+/// Reads an RFC 3339 timestamp column.
+pub(super) fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let value = text(row, i)?;
+    parse_time(value).ok_or_else(|| unreadable(i, value, "an RFC 3339 time"))
+}
+
+/// Reads a nullable timestamp column; `''` (a post without a modified time) counts as none.
+pub(super) fn opt_time(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    match row.get_ref(i)?.as_str_or_null() {
+        Ok(None) => Ok(None),
+        Ok(Some("")) => Ok(None),
+        Ok(Some(value)) => parse_time(value)
+            .map(Some)
+            .ok_or_else(|| unreadable(i, value, "an RFC 3339 time")),
+        Err(e) => Err(rusqlite::Error::FromSqlConversionFailure(
+            i,
+            Type::Text,
+            Box::new(e),
+        )),
+    }
+}
+
+fn ids(row: &Row<'_>, i: usize) -> rusqlite::Result<Vec<RecordId>> {
+    let value = text(row, i)?;
+    if value == "[]" {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(value).map_err(|_| unreadable(i, value, "a JSON list of record IDs"))
+}
+
+/// The `[[post_id, link, slug, date_gmt, modified_gmt], …]` list built by `each_update`.
+fn posts_json(row: &Row<'_>, i: usize) -> rusqlite::Result<Vec<PostRef>> {
+    type Wire = (
+        i64,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let value = text(row, i)?;
+    let wire: Vec<Wire> =
+        serde_json::from_str(value).map_err(|_| unreadable(i, value, "a JSON list of posts"))?;
+    Ok(wire
+        .into_iter()
+        .map(|(id, link, slug, date, modified)| PostRef {
+            id: id.max(0) as u64,
+            link,
+            slug,
+            date_gmt: date.as_deref().and_then(parse_time),
+            modified_gmt: modified.as_deref().and_then(parse_time),
+        })
+        .collect())
+}

@@ -1,0 +1,313 @@
+//! `healthfeed sync` end to end: the real binary, a real SQLite file, and the
+//! WordPress stand-in on 127.0.0.1.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use tempfile::TempDir;
+
+use crate::support::healthfeed;
+use crate::support::wp::{Fault, Layout, Wp, t};
+
+/// An archive in a temp dir, synced from one stand-in.
+struct Run {
+    _dir: TempDir,
+    db: PathBuf,
+}
+
+impl Run {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("healthfeed.db");
+        Run { _dir: dir, db }
+    }
+
+    /// `healthfeed sync` with test-sized timeouts and pages; extra args appended.
+    fn sync(&self, source: &str, extra: &[&str]) -> Output {
+        healthfeed()
+            .arg("--db")
+            .arg(&self.db)
+            .args([
+                "sync",
+                "--source",
+                source,
+                "--timeout",
+                "2",
+                "--retries",
+                "3",
+            ])
+            .args([
+                "--retry-base-ms",
+                "10",
+                "--settle-secs",
+                "0",
+                "--per-page",
+                "20",
+            ])
+            .args(extra)
+            .timeout(Duration::from_secs(60))
+            .output()
+            .unwrap()
+    }
+
+    fn sync_ok(&self, source: &str, extra: &[&str]) -> String {
+        let out = self.sync(source, extra);
+        assert!(
+            out.status.success(),
+            "sync failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// (post id, modified_gmt) of the current version of every stored post.
+    fn posts(&self) -> BTreeSet<(u64, String)> {
+        let conn = Connection::open(&self.db).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT post_id, modified_gmt FROM posts")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        Connection::open(&self.db)
+            .unwrap()
+            .query_row(sql, [], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+/// What a complete walk of `wp` must have stored, in the archive's form.
+fn expected(wp: &Wp) -> BTreeSet<(u64, String)> {
+    wp.site()
+        .current()
+        .into_iter()
+        .map(|(id, modified)| (id, format!("{modified}Z")))
+        .collect()
+}
+
+/// 250 posts, many sharing modified times, so ties cross page boundaries.
+fn busy_site() -> Wp {
+    let wp = Wp::start();
+    {
+        let mut site = wp.site();
+        site.publish_all(1..=250, |id| t((id as i64 / 40) * 60));
+        site.shuffle_ties = Some(7);
+    }
+    wp
+}
+
+#[test]
+fn backfill_across_many_pages_stores_every_post() {
+    let wp = busy_site();
+    let run = Run::new();
+    let out = run.sync_ok(&wp.posts_url(), &[]);
+    assert_eq!(run.posts(), expected(&wp));
+    assert_eq!(run.count("SELECT count(*) FROM records"), 250);
+    assert!(out.contains("250 new records"), "{out}");
+}
+
+#[test]
+fn a_run_with_nothing_new_costs_one_request_and_changes_nothing() {
+    let wp = busy_site();
+    let run = Run::new();
+    run.sync_ok(&wp.posts_url(), &[]);
+    let before = wp.requests();
+    let out = run.sync_ok(&wp.posts_url(), &[]);
+    assert_eq!(wp.requests() - before, 1, "{:?}", &wp.urls()[before..]);
+    assert!(out.starts_with("0 posts fetched: 0 new records"), "{out}");
+    assert_eq!(run.posts(), expected(&wp));
+}
+
+#[test]
+fn posts_added_and_edited_between_runs_are_picked_up() {
+    let wp = busy_site();
+    let run = Run::new();
+    run.sync_ok(&wp.posts_url(), &[]);
+    {
+        let mut site = wp.site();
+        site.publish(251, t(100_000));
+        site.edit(17, t(100_001));
+    }
+    let out = run.sync_ok(&wp.posts_url(), &["--changes"]);
+    assert_eq!(run.posts(), expected(&wp));
+    assert!(out.contains("DZ600251  new → serviceRestored"), "{out}");
+    assert!(out.contains("1 new records, 1 updated records"), "{out}");
+    assert_eq!(
+        run.count("SELECT count(*) FROM raw_posts WHERE post_id = 17"),
+        2
+    );
+}
+
+#[test]
+fn a_tie_group_longer_than_a_page_loses_nothing_while_ties_shuffle() {
+    let wp = Wp::start();
+    {
+        let mut site = wp.site();
+        site.publish_all(1..=30, |id| t(id as i64));
+        site.publish_all(31..=110, |_| t(5_000));
+        site.publish_all(111..=130, |id| t(10_000 + id as i64));
+        site.shuffle_ties = Some(3);
+    }
+    let run = Run::new();
+    run.sync_ok(&wp.posts_url(), &[]);
+    assert_eq!(run.posts(), expected(&wp));
+}
+
+#[test]
+fn a_post_published_mid_walk_is_not_lost() {
+    let wp = busy_site();
+    wp.after_request(3, |site| {
+        site.publish(900, t(10));
+        site.edit(5, t(20_000));
+    });
+    let run = Run::new();
+    run.sync_ok(&wp.posts_url(), &[]);
+    assert_eq!(run.posts(), expected(&wp));
+}
+
+#[test]
+fn transient_faults_are_retried_and_give_the_same_archive() {
+    let wp = busy_site();
+    for fault in [
+        Fault::Status(503),
+        Fault::Status(500),
+        Fault::TooMany("1".into()),
+        Fault::Html,
+        Fault::Cut,
+    ] {
+        wp.fault(fault);
+    }
+    let run = Run::new();
+    run.sync_ok(&wp.posts_url(), &["--retries", "6"]);
+    assert_eq!(run.posts(), expected(&wp));
+}
+
+#[test]
+fn persistent_failure_exits_4_keeps_committed_pages_and_the_next_run_resumes() {
+    let wp = busy_site();
+    wp.after_request(4, |site| site.sticky = Some(Fault::Status(500)));
+    let run = Run::new();
+    let out = run.sync(&wp.posts_url(), &[]);
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("500") && err.contains("/wp-json/wp/v2/posts"),
+        "{err}"
+    );
+    let kept = run.posts();
+    assert!(
+        kept.len() >= 40,
+        "pages before the failure were not kept: {}",
+        kept.len()
+    );
+
+    wp.site().sticky = None;
+    let before = wp.requests();
+    run.sync_ok(&wp.posts_url(), &[]);
+    assert_eq!(run.posts(), expected(&wp));
+    let first = &wp.urls()[before];
+    assert!(
+        first.contains("modified_after="),
+        "resumed from scratch: {first}"
+    );
+}
+
+#[test]
+fn a_second_sync_while_one_runs_exits_6_with_the_busy_message() {
+    let wp = busy_site();
+    wp.fault(Fault::Stall(Duration::from_millis(1500)));
+    let run = Run::new();
+    let db = run.db.clone();
+    let url = wp.posts_url();
+    let first = std::thread::spawn(move || {
+        healthfeed()
+            .arg("--db")
+            .arg(&db)
+            .args([
+                "sync",
+                "--source",
+                &url,
+                "--timeout",
+                "5",
+                "--settle-secs",
+                "0",
+            ])
+            .output()
+            .unwrap()
+    });
+    // Let the first sync take the lock and block on the stalled answer.
+    std::thread::sleep(Duration::from_millis(500));
+    let second = run.sync(&wp.posts_url(), &[]);
+    assert_eq!(second.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("another healthfeed sync is running"), "{err}");
+    assert!(first.join().unwrap().status.success());
+    // With --wait, a second sync waits its turn instead.
+    assert!(
+        run.sync(&wp.posts_url(), &["--wait", "10"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn a_site_url_is_probed_once_and_its_route_remembered() {
+    let wp = busy_site();
+    wp.site().layout = Layout::Plain;
+    let run = Run::new();
+    run.sync_ok(&wp.url(), &[]);
+    assert_eq!(run.posts(), expected(&wp));
+    let before = wp.requests();
+    run.sync_ok(&wp.url(), &[]);
+    assert_eq!(wp.requests() - before, 1);
+    assert!(wp.urls()[before].contains("rest_route="), "{:?}", wp.urls());
+}
+
+#[test]
+fn json_and_quiet_output() {
+    let wp = busy_site();
+    let run = Run::new();
+    let quiet = run.sync_ok(&wp.posts_url(), &["--quiet"]);
+    assert_eq!(quiet, "");
+    wp.site().publish(400, t(200_000));
+    let json: serde_json::Value =
+        serde_json::from_str(&run.sync_ok(&wp.posts_url(), &["--json"])).unwrap();
+    assert_eq!(json["new_records"], 1);
+    assert_eq!(json["changes"][0]["id"], "DZ600400");
+    assert_eq!(json["changes"][0]["from"], serde_json::Value::Null);
+}
+
+#[test]
+fn verbose_logs_each_request_with_its_status() {
+    let wp = busy_site();
+    wp.fault(Fault::Status(503));
+    let run = Run::new();
+    let out = run.sync(&wp.posts_url(), &["-v"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("GET http://127.0.0.1:"), "{err}");
+    assert!(err.contains("503"), "{err}");
+    assert!(err.contains("retry 1"), "{err}");
+}
+
+#[test]
+fn an_unreachable_source_exits_4_naming_it() {
+    let run = Run::new();
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/wp-json/wp/v2/posts");
+    let out = run.sync(&url, &["--retries", "1"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("127.0.0.1:{port}")));
+}
