@@ -12,8 +12,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::pipeline;
-use crate::fetch::{Client, Cursor, FetchError, PostsUrl, Source};
-use crate::store::{BatchOutcome, StatusChange, Store, StoreError, SyncLock};
+use crate::fetch::{Client, Cursor, FetchError, Page, PostsUrl, Source};
+use crate::model::PostRef;
+use crate::store::{BatchOutcome, Incoming, Outcome, StatusChange, Store, StoreError, SyncLock};
 
 /// The site synced when no `--source` is given.
 pub const DEFAULT_SOURCE: &str = "https://m365jp.net/index.php/wp-json/wp/v2/posts";
@@ -171,24 +172,58 @@ fn sync_source(
     progress(Progress::Source {
         url: posts_url.as_str(),
     });
-    for page in client.walk(&posts_url, cursor) {
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => {
-                report.error = Some(e.to_string());
-                break;
+    // Fetching and parsing run one page ahead of storing, on a second thread:
+    // the network wait and the parser overlap with SQLite's writes. The channel
+    // holds one page, so at most two pages are in memory and one request in flight.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Judged, FetchError>>(1);
+        scope.spawn(move || {
+            for page in client.walk(&posts_url, cursor) {
+                let judged = page.map(|page| {
+                    let verdicts = page.posts.iter().map(|p| pipeline::judge(p)).collect();
+                    Judged { page, verdicts }
+                });
+                let failed = judged.is_err();
+                // The receiver is gone when storing failed: stop fetching.
+                if tx.send(judged).is_err() || failed {
+                    break;
+                }
             }
-        };
-        let posts = page.posts.iter().map(|p| pipeline::incoming(p)).collect();
-        let batch = pipeline::batch(&origin, posts, Some(page.cursor_after.to_string()));
-        report.outcome.absorb(store.ingest(&batch)?);
-        report.pages += 1;
-        progress(Progress::Page {
-            posts: page.posts.len(),
-            total: page.total,
         });
-    }
-    Ok(report)
+        for judged in rx {
+            let Judged { page, verdicts } = match judged {
+                Ok(judged) => judged,
+                Err(e) => {
+                    report.error = Some(e.to_string());
+                    break;
+                }
+            };
+            let posts = page
+                .posts
+                .iter()
+                .zip(verdicts)
+                .map(|(json, (meta, outcome))| Incoming {
+                    json,
+                    meta,
+                    outcome,
+                })
+                .collect();
+            let batch = pipeline::batch(&origin, posts, Some(page.cursor_after.to_string()));
+            report.outcome.absorb(store.ingest(&batch)?);
+            report.pages += 1;
+            progress(Progress::Page {
+                posts: page.posts.len(),
+                total: page.total,
+            });
+        }
+        Ok(report)
+    })
+}
+
+/// A fetched page with the parser's verdict on each of its posts.
+struct Judged {
+    page: Page,
+    verdicts: Vec<(Option<PostRef>, Outcome)>,
 }
 
 /// The stored route when this source has one; otherwise discovery, remembered for next time.
