@@ -203,7 +203,17 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
     }
     if let Some(translation) = &d.machine_translation {
         let _ = writeln!(s, "\n{}", paint.bold("Machine translation"));
-        for line in translation.lines() {
+        if translation.last_updated != r.last_updated {
+            let _ = writeln!(
+                s,
+                "  {}",
+                paint.dim(&format!(
+                    "(of the {} UTC update; later posts had none)",
+                    minute(translation.last_updated)
+                ))
+            );
+        }
+        for line in translation.text.lines() {
             let _ = writeln!(s, "{}{line}", if line.is_empty() { "" } else { "  " });
         }
     }

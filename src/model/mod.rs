@@ -16,7 +16,9 @@ pub use enums::{Classification, Status};
 pub(crate) use id::is_id_shape;
 pub use id::{BadId, RecordId};
 pub use post::{Post, PostShapeError};
-pub use record::{ArchivedUpdate, Change, Hit, Record, RecordDetail, Related, Step, changes};
+pub use record::{
+    ArchivedUpdate, Change, Hit, Record, RecordDetail, Related, Step, Translation, changes,
+};
 pub use stats::{Count, Durations, Stats};
 
 /// Which family of feed post a record comes from.

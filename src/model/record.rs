@@ -188,6 +188,15 @@ pub struct Hit {
     pub snippet: String,
 }
 
+/// A Machine Translation row and the update whose post carried it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Translation {
+    /// That update's Last Updated.
+    pub last_updated: DateTime<Utc>,
+    /// The translation (Japanese), paragraphs separated by a blank line.
+    pub text: String,
+}
+
 /// Everything the archive knows about one record, for `healthfeed query`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecordDetail {
@@ -196,9 +205,10 @@ pub struct RecordDetail {
     pub record: Record,
     /// The latest message as plain text.
     pub message: String,
-    /// The latest Machine Translation, when the latest post has one (and it was asked for).
+    /// The newest Machine Translation in the timeline (when asked for): the
+    /// latest update's if it has one, else the most recent earlier one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub machine_translation: Option<String>,
+    pub machine_translation: Option<Translation>,
     /// Every update, oldest first.
     pub timeline: Vec<Step>,
     /// Records mentioned anywhere in the timeline, in order of first mention.

@@ -12,7 +12,7 @@ use super::filter::{Filter, Target};
 use super::{Store, StoreError};
 use crate::model::{
     ArchivedUpdate, Classification, Kind, PostRef, Record, RecordDetail, RecordId, Related, Status,
-    Step, changes,
+    Step, Translation, changes,
 };
 
 /// The columns [`record_at`] reads, on `records r` joined to its current update `cu`.
@@ -91,27 +91,21 @@ impl Store {
     /// Everything about one record, or `None` when the archive does not hold it.
     pub fn detail(&self, id: &RecordId) -> Result<Option<RecordDetail>, StoreError> {
         let fail = |e| self.err("reading a record", e);
-        let sql = format!(
-            "SELECT {RECORD_COLUMNS}, cu.message, cu.machine_translation \
-             FROM {RECORD_FROM} WHERE r.id = ?1"
-        );
+        let sql = format!("SELECT {RECORD_COLUMNS}, cu.message FROM {RECORD_FROM} WHERE r.id = ?1");
         let head = self
             .conn
             .prepare_cached(&sql)
             .and_then(|mut stmt| {
                 stmt.query_row([id.as_str()], |row| {
-                    Ok((
-                        record_at(row, 0)?,
-                        row.get::<_, String>(RECORD_WIDTH)?,
-                        row.get::<_, Option<String>>(RECORD_WIDTH + 1)?,
-                    ))
+                    Ok((record_at(row, 0)?, row.get::<_, String>(RECORD_WIDTH)?))
                 })
                 .optional()
             })
             .map_err(fail)?;
-        let Some((record, message, machine_translation)) = head else {
+        let Some((record, message)) = head else {
             return Ok(None);
         };
+        let machine_translation = self.translation(id).map_err(fail)?;
         let (timeline, mentioned) = self.timeline(id).map_err(fail)?;
         let related = mentioned
             .iter()
@@ -166,6 +160,25 @@ impl Store {
             steps.push(step);
         }
         Ok((steps, mentioned))
+    }
+
+    /// The newest translation in the timeline; the current update's wins a tie.
+    fn translation(&self, id: &RecordId) -> rusqlite::Result<Option<Translation>> {
+        self.conn
+            .prepare_cached(
+                "SELECT u.last_updated, u.machine_translation FROM updates u
+                 JOIN records r ON r.id = u.record_id
+                 WHERE u.record_id = ?1 AND u.machine_translation IS NOT NULL
+                 ORDER BY u.id = r.current_update_id DESC, u.last_updated DESC, u.id DESC
+                 LIMIT 1",
+            )?
+            .query_row([id.as_str()], |row| {
+                Ok(Translation {
+                    last_updated: time(row, 0)?,
+                    text: row.get(1)?,
+                })
+            })
+            .optional()
     }
 
     fn posts_of(&self, update_id: i64) -> rusqlite::Result<Vec<PostRef>> {

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `healthfeed` binary against real files and servers.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod answers;
 mod archive;
 mod fetch;
 mod parse;
