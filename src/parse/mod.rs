@@ -4,6 +4,7 @@
 //! selectors, so it can be fuzzed and snapshot-tested on files. The table is the
 //! source of every typed field; the message text is kept as written.
 
+mod guard;
 mod sections;
 mod text;
 
@@ -158,6 +159,12 @@ pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
         post: pid,
         reason: reason.to_owned(),
     };
+    if let Some(reason) = guard::check(content) {
+        return Err(ParseError::Malformed {
+            post: Some(pid),
+            reason,
+        });
+    }
     let html = Html::parse_fragment(content);
     let header = html
         .select(&SECTION)

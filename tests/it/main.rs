@@ -4,6 +4,7 @@
 mod answers;
 mod archive;
 mod fetch;
+mod hostile;
 mod parse;
 mod support;
 mod sync;

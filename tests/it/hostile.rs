@@ -1,0 +1,225 @@
+//! Hostile and broken input: each gets a clear error for that post, nothing
+//! panics, and what was good is kept (issue 6).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{fixture, healthfeed};
+
+fn seed() -> Value {
+    let text = std::fs::read_to_string(fixture("seed-dz534539-servicerestored.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn content(post: &Value) -> String {
+    post["content"]["rendered"].as_str().unwrap().to_owned()
+}
+
+/// The seed as post `id` with its content passed through `edit`.
+fn variant(id: u64, edit: impl Fn(&str) -> String) -> Value {
+    let mut post = seed();
+    post["id"] = json!(id);
+    post["content"]["rendered"] = json!(edit(&content(&post)));
+    post
+}
+
+struct Dir(tempfile::TempDir);
+
+impl Dir {
+    fn new() -> Self {
+        Dir(tempfile::tempdir().unwrap())
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.0.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    fn db(&self) -> PathBuf {
+        self.0.path().join("a.db")
+    }
+}
+
+/// Runs `healthfeed parse FILE` with a time bound; returns (exit code, stdout JSON or Null, stderr).
+fn parse(file: &Path) -> (i32, Value, String) {
+    let out = healthfeed()
+        .arg("parse")
+        .arg(file)
+        .timeout(Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn wrong_shapes_are_reported_per_post_and_the_rest_still_parses() {
+    let dir = Dir::new();
+    let page = json!([
+        {"code": "rest_forbidden", "message": "Sorry", "data": {"status": 401}},
+        {"id": 5},
+        {"id": 6, "content": "not an object"},
+        {"id": 7, "content": {"rendered": 42}},
+        [1, 2, 3],
+        17,
+        "a string",
+        null,
+        seed(),
+    ]);
+    let (code, records, err) = parse(&dir.write("shapes.json", page.to_string()));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(records.as_array().unwrap().len(), 1, "{err}");
+    assert!(err.contains("no numeric \"id\""), "{err}");
+    assert!(
+        err.contains("post 7: content.rendered is missing or not a string"),
+        "{err}"
+    );
+    assert!(err.contains("9 posts read: 1 records"), "{err}");
+}
+
+#[test]
+fn invalid_json_and_invalid_utf8_exit_3_naming_the_file() {
+    let dir = Dir::new();
+    for (name, bytes) in [
+        (
+            "truncated.json",
+            br#"[{"id": 1, "content": {"rendered": "x"#.to_vec(),
+        ),
+        (
+            "html.json",
+            b"<!DOCTYPE html><html>Just a moment...</html>".to_vec(),
+        ),
+        (
+            "latin1.json",
+            b"{\"id\": 1, \"title\": \"caf\xe9\"}".to_vec(),
+        ),
+    ] {
+        let file = dir.write(name, bytes);
+        let (code, _, err) = parse(&file);
+        assert_eq!(code, 3, "{name}: {err}");
+        assert!(err.contains(name), "{name}: {err}");
+        let out = healthfeed()
+            .arg("--db")
+            .arg(dir.db())
+            .arg("import")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3), "import {name}");
+    }
+}
+
+#[test]
+fn a_50_mb_post_is_refused_quickly_and_kept_raw() {
+    let dir = Dir::new();
+    let huge = variant(8, |c| {
+        c.replace("Title: ", &format!("Title: {}", "A".repeat(50 << 20)))
+    });
+    let page = Value::Array(vec![huge, seed()]);
+    let file = dir.write("huge.json", page.to_string());
+    let (code, records, err) = parse(&file);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(records.as_array().unwrap().len(), 1);
+    assert!(err.contains("post 8") && err.contains("bytes"), "{err}");
+    healthfeed()
+        .arg("--db")
+        .arg(dir.db())
+        .arg("import")
+        .arg(&file)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+    let raw: i64 = conn
+        .query_row(
+            "SELECT length(json) FROM raw_posts WHERE post_id = 8",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(raw > 50 << 20);
+}
+
+#[test]
+fn html_nested_100000_levels_deep_is_refused_without_hanging() {
+    let dir = Dir::new();
+    let deep = variant(9, |c| {
+        c.replace(
+            "<td>incident</td>",
+            &format!("<td>incident{}</td>", "<div>".repeat(100_000)),
+        )
+    });
+    let (code, records, err) = parse(&dir.write("deep.json", deep.to_string()));
+    assert_eq!(code, 0);
+    assert_eq!(records, json!([]));
+    assert!(err.contains("post 9: HTML nested more than"), "{err}");
+}
+
+#[test]
+fn script_in_cells_is_not_text() {
+    let dir = Dir::new();
+    let post = variant(10, |c| {
+        c.replace(
+            "<td>incident</td>",
+            "<td>incident<script>alert('x')</script></td>",
+        )
+        .replace(
+            "Title: Admins",
+            "Title: <script>document.cookie</script>Admins",
+        )
+    });
+    let (_, records, _) = parse(&dir.write("script.json", post.to_string()));
+    let r = &records[0];
+    assert_eq!(r["classification"], "incident");
+    assert!(!r["message"].as_str().unwrap().contains("cookie"));
+}
+
+#[test]
+fn a_table_with_10000_rows_parses_and_ignores_the_unknown_rows() {
+    let dir = Dir::new();
+    let rows = "<tr>\n<th>Feature</th>\n<td>x</td>\n</tr>\n".repeat(10_000);
+    let post = variant(11, |c| {
+        c.replace(
+            "<tbody>\n<tr>\n<th>Status",
+            &format!("<tbody>\n{rows}<tr>\n<th>Status"),
+        )
+    });
+    let (code, records, err) = parse(&dir.write("rows.json", post.to_string()));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(records[0]["status"], "serviceRestored");
+}
+
+#[test]
+fn bad_ids_and_dates_are_precise_errors_and_far_future_dates_are_kept() {
+    let dir = Dir::new();
+    let page = json!([
+        variant(12, |c| c.replace(
+            "<th width=\"95%\">DZ534539 |",
+            "<th width=\"95%\">DZ-534539 |"
+        )),
+        variant(13, |c| c
+            .replace("03/29/2023 18:23:04", "13/45/2023 18:23:04")),
+        variant(14, |c| c
+            .replace("03/29/2023 18:23:04", "12/31/9999 23:59:59")),
+    ]);
+    let (code, records, err) = parse(&dir.write("dates.json", page.to_string()));
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("post 12: header ID \"DZ-534539\" is not a record ID"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "post 13 (DZ534539): bad timestamp in \"Last Updated\": \"13/45/2023 18:23:04\""
+        ),
+        "{err}"
+    );
+    assert_eq!(records[0]["last_updated"], "9999-12-31T23:59:59Z");
+}
