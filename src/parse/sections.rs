@@ -61,47 +61,58 @@ fn bracket_heading(para: &str) -> Option<(&str, &str)> {
 pub fn related_ids(text: &str, own: &RecordId) -> Vec<RecordId> {
     let bytes = text.as_bytes();
     let mut found: Vec<RecordId> = Vec::new();
+    // Every ID has digits, and messages have few: jump from digit to digit and
+    // look at the word (a run of ASCII letters and digits) around each one.
     let mut i = 0;
-    // Word by word, a word being a run of ASCII letters and digits. A table
-    // lookup per byte, since this runs over every byte of every message.
-    while i < bytes.len() {
-        if !is_word_byte(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && is_word_byte(bytes[i]) {
-            i += 1;
-        }
-        let word = &bytes[start..i];
+    while let Some(digit) = next_digit(bytes, i) {
+        let start = bytes[..digit]
+            .iter()
+            .rposition(|&b| !b.is_ascii_alphanumeric())
+            .map_or(0, |p| p + 1);
+        let end = bytes[digit..]
+            .iter()
+            .position(|&b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |p| digit + p);
+        let word = &bytes[start..end];
         // KB articles (KB5012170) have the shape of an ID but are not records.
         if word[0].is_ascii_uppercase()
             && is_id_shape(word)
             && word.iter().all(|b| !b.is_ascii_lowercase())
             && !word.starts_with(b"KB")
-            && let Ok(id) = RecordId::parse(&text[start..i])
+            && let Ok(id) = RecordId::parse(&text[start..end])
             && &id != own
             && !found.contains(&id)
         {
             found.push(id);
         }
+        i = end;
     }
     found
 }
 
-/// ASCII letters and digits, by table.
-#[inline]
-fn is_word_byte(byte: u8) -> bool {
-    static WORD: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            table[b] = (b as u8).is_ascii_alphanumeric();
-            b += 1;
+/// The index of the first ASCII digit at or after `from`. Eight bytes at a
+/// time: a message is kilobytes of letters with a digit here and there.
+fn next_digit(bytes: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let mut i = from;
+    while let Some(chunk) = bytes
+        .get(i..i + 8)
+        .and_then(|c| <[u8; 8]>::try_from(c).ok())
+    {
+        // Digits become bytes below 10; this tests for any byte below 10
+        // (exact for a bound up to 128: it may misplace which byte, never miss one).
+        let x = u64::from_le_bytes(chunk) ^ (ONES * u64::from(b'0'));
+        if x.wrapping_sub(ONES * 10) & !x & HIGHS != 0 {
+            break;
         }
-        table
-    };
-    WORD[usize::from(byte)]
+        i += 8;
+    }
+    bytes
+        .get(i..)?
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|p| i + p)
 }
 
 #[cfg(test)]
@@ -166,6 +177,60 @@ mod tests {
         assert_eq!(heads, ["", "When this will happen", "How this affects you"]);
         assert_eq!(got[1].text, "• Late May");
         assert_eq!(got[2].text, "It changes.");
+    }
+
+    /// The plain word-by-word scan `related_ids` must agree with.
+    fn related_ids_by_words(text: &str, own: &RecordId) -> Vec<RecordId> {
+        let mut found = Vec::new();
+        for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+            let b = word.as_bytes();
+            if b.first().is_some_and(u8::is_ascii_uppercase)
+                && is_id_shape(b)
+                && b.iter().all(|c| !c.is_ascii_lowercase())
+                && !b.starts_with(b"KB")
+                && let Ok(id) = RecordId::parse(word)
+                && &id != own
+                && !found.contains(&id)
+            {
+                found.push(id);
+            }
+        }
+        found
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn related_ids_agree_with_a_word_scan(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "DZ534539", "DZ534548", "MC883199", "EX1268771", "KB5012170", "ex1268771",
+                "Ab12345", "ABCDE12345", "DZ12", "1234", "12345678", "Z", "x", " ", ",", ".",
+                "\n", "は", "\u{a0}", "-", "(", ")", "DZ534539x", "0",
+            ]), 0..60)
+        ) {
+            let text = parts.concat();
+            let own = RecordId::parse("DZ534539").unwrap();
+            proptest::prop_assert_eq!(related_ids(&text, &own), related_ids_by_words(&text, &own));
+        }
+    }
+
+    #[test]
+    fn next_digit_finds_every_digit_in_every_lane() {
+        for len in 0..20 {
+            for at in 0..len {
+                let mut bytes = vec![b'/'; len];
+                bytes[at] = b'7';
+                assert_eq!(next_digit(&bytes, 0), Some(at), "{len} {at}");
+                assert_eq!(next_digit(&bytes, at + 1), None);
+            }
+            // Neighbours of the digit range, and high bytes, are not digits.
+            let other: Vec<u8> = [b'/', b':', 0xff, 0x80, 0x39 ^ 0x80, b'a']
+                .iter()
+                .cycle()
+                .take(len)
+                .copied()
+                .collect();
+            assert_eq!(next_digit(&other, 0), None, "{other:?}");
+        }
     }
 
     #[test]
