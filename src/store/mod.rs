@@ -103,8 +103,28 @@ pub enum StoreError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The archive or its folder cannot be written by this user.
+    #[error(
+        "cannot write the archive {path}: healthfeed needs to write it and its -wal and -shm files beside it; check the permissions of the file and its folder, or point --db elsewhere"
+    )]
+    ReadOnly {
+        /// The archive.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// Writing failed: a full disk, a file-size limit, or an I/O error.
+    #[error(
+        "cannot write {path}: the disk is full, a file-size limit was reached, or the disk failed; the unfinished batch was rolled back and the archive keeps everything before it: free some space (or check the disk) and run again"
+    )]
+    DiskFull {
+        /// The archive.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
     /// Any other SQLite failure, with what we were doing.
-    #[error("archive {path}: {action} failed: {source}")]
+    #[error("archive {path}: {action} failed")]
     Sqlite {
         /// The file.
         path: PathBuf,
@@ -240,6 +260,16 @@ fn sql_error(path: &Path, action: &'static str, source: rusqlite::Error) -> Stor
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy {
             path: path.to_owned(),
             waited: BUSY_TIMEOUT,
+        },
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            StoreError::ReadOnly {
+                path: path.to_owned(),
+                source,
+            }
+        }
+        Some(ErrorCode::DiskFull | ErrorCode::SystemIoFailure) => StoreError::DiskFull {
+            path: path.to_owned(),
+            source,
         },
         _ => StoreError::Sqlite {
             path: path.to_owned(),

@@ -1,0 +1,273 @@
+//! Crashes and storage faults lose nothing (issue 6): a sync killed with
+//! SIGKILL resumes to the same archive as a clean run, and a read-only folder,
+//! a held write lock or a full disk each end in a clear error and an archive
+//! that still holds everything it held before.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::support::healthfeed;
+use crate::support::posts::{Spec, page};
+use crate::support::wp::{Fault, Wp, t};
+
+const BIN: &str = env!("CARGO_BIN_EXE_healthfeed");
+
+fn sync_args(db: &Path, url: &str) -> Vec<String> {
+    [
+        "--db",
+        db.to_str().unwrap(),
+        "sync",
+        "--source",
+        url,
+        "--settle-secs",
+        "0",
+        "--per-page",
+        "10",
+        "--retry-base-ms",
+        "10",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+fn stored(db: &Path) -> BTreeSet<(i64, String, Option<i64>)> {
+    let conn = Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT p.post_id, p.modified_gmt, u.id IS NOT NULL FROM posts p
+             LEFT JOIN updates u ON u.id = p.update_id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+fn integrity(db: &Path) -> String {
+    Connection::open(db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+fn timelines(db: &Path) -> Vec<(String, String, String)> {
+    let conn = Connection::open(db).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT record_id, last_updated, content_hash FROM updates ORDER BY 1, 2, 3")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn a_sync_killed_at_any_point_resumes_to_the_same_archive_as_a_clean_run() {
+    let wp = Wp::start();
+    wp.site().publish_all(1..=150, |id| t(id as i64 / 4));
+    let dir = tempfile::tempdir().unwrap();
+    let clean = dir.path().join("clean.db");
+    let out = Command::new(BIN)
+        .args(sync_args(&clean, &wp.posts_url()))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+
+    // Slow every answer so kills land both while waiting for the network and while writing.
+    wp.site().sticky = Some(Fault::Stall(Duration::from_millis(40)));
+    let killed = dir.path().join("killed.db");
+    for after_ms in [30, 90, 170, 260, 380, 520] {
+        let mut child = Command::new(BIN)
+            .args(sync_args(&killed, &wp.posts_url()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(after_ms));
+        child.kill().unwrap(); // SIGKILL: no destructor, no rollback, no lock release by us
+        child.wait().unwrap();
+        assert_eq!(integrity(&killed), "ok", "after a kill at {after_ms} ms");
+    }
+    wp.site().sticky = None;
+    let out = Command::new(BIN)
+        .args(sync_args(&killed, &wp.posts_url()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stored(&killed), stored(&clean));
+    assert_eq!(timelines(&killed), timelines(&clean));
+    assert_eq!(integrity(&killed), "ok");
+}
+
+/// An archive holding one small history, and its row counts.
+fn small_archive(dir: &Path) -> (PathBuf, i64) {
+    let db = dir.join("a.db");
+    let specs: Vec<Spec> = (1..=5)
+        .map(|i| Spec::new(i, "EX700007", "investigating", i as u32, 8))
+        .collect();
+    let file = dir.join("small.json");
+    std::fs::write(&file, page(&specs)).unwrap();
+    healthfeed()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    let n = raw_posts(&db);
+    (db, n)
+}
+
+fn raw_posts(db: &Path) -> i64 {
+    Connection::open(db)
+        .unwrap()
+        .query_row("SELECT count(*) FROM raw_posts", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// A big import: 400 posts, enough to need more than a small file-size limit.
+fn big_file(dir: &Path) -> PathBuf {
+    let specs: Vec<Spec> = (100..500)
+        .map(|i| {
+            Spec::new(
+                i,
+                "SP800008",
+                "serviceDegradation",
+                1 + (i % 27) as u32,
+                (i % 24) as u32,
+            )
+        })
+        .collect();
+    let file = dir.join("big.json");
+    std::fs::write(&file, page(&specs)).unwrap();
+    file
+}
+
+#[test]
+fn a_full_disk_fails_cleanly_and_the_archive_keeps_what_it_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, before) = small_archive(dir.path());
+    let file = big_file(dir.path());
+    // A file-size limit stands in for a full disk; SIGXFSZ ignored so writes fail with EFBIG.
+    let script = format!(
+        "trap '' XFSZ; ulimit -f {}; exec \"$0\" --db \"$1\" import \"$2\"",
+        std::fs::metadata(&db).unwrap().len() / 512 + 200
+    );
+    let out = Command::new("sh")
+        .args([
+            "-c",
+            &script,
+            BIN,
+            db.to_str().unwrap(),
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains(db.to_str().unwrap()), "{err}");
+    assert!(
+        err.contains("full") || err.contains("disk") || err.contains("I/O"),
+        "{err}"
+    );
+    assert_eq!(integrity(&db), "ok");
+    assert!(raw_posts(&db) >= before);
+    healthfeed()
+        .arg("--db")
+        .arg(&db)
+        .arg("status")
+        .assert()
+        .success();
+    // With room again, the same import completes.
+    healthfeed()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    assert_eq!(raw_posts(&db), before + 400);
+}
+
+#[test]
+fn another_process_holding_the_write_lock_gives_the_busy_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, before) = small_archive(dir.path());
+    let file = big_file(dir.path());
+    let holder = Connection::open(&db).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let out = healthfeed()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("locked by another process"), "{err}");
+    assert!(err.contains(db.to_str().unwrap()), "{err}");
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(raw_posts(&db), before);
+    assert_eq!(integrity(&db), "ok");
+}
+
+#[test]
+fn a_read_only_folder_fails_with_the_file_named_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, before) = small_archive(dir.path());
+    let file = big_file(dir.path());
+    // Let the unprivileged user read everything, then take write access away.
+    let chmod = |path: &Path, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    chmod(dir.path(), 0o555);
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        chmod(&entry.unwrap().path(), 0o444);
+    }
+    // Root ignores permissions, so as root the binary runs as nobody.
+    let mut cmd = if running_as_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", BIN]);
+        c
+    } else {
+        Command::new(BIN)
+    };
+    let out = cmd
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .output()
+        .unwrap();
+    chmod(dir.path(), 0o755);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains(db.to_str().unwrap()), "{err}");
+    assert!(
+        err.contains("readonly") || err.contains("read-only") || err.contains("unable to open"),
+        "{err}"
+    );
+    assert_eq!(raw_posts(&db), before);
+    assert_eq!(integrity(&db), "ok");
+}
+
+/// Whether this test runs as root (the CI does): `id -u`, to avoid unsafe libc calls.
+fn running_as_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
