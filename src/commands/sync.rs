@@ -155,20 +155,60 @@ fn sync_source(
     };
     let origin = pipeline::origin_of(Some(&source.to_string()));
     let state = store.source_state(&origin)?.unwrap_or_default();
-    let posts_url = match posts_url(store, &origin, source, state.posts_url.as_deref(), client) {
-        Ok(url) => url,
-        Err(e) => {
-            report.error = Some(e.to_string());
-            return Ok(report);
-        }
-    };
-    report.posts_url = Some(posts_url.to_string());
     let stored: Option<Cursor> = state.cursor.as_deref().and_then(|c| c.parse().ok());
     let cursor = match (stored, options.full, options.since) {
         (Some(cursor), false, _) => cursor,
         (_, _, Some(since)) => Cursor::since(since),
         _ => Cursor::start(),
     };
+    let mut remembered = state.posts_url.as_deref();
+    loop {
+        let posts_url = match posts_url(store, &origin, source, remembered, client) {
+            Ok(url) => url,
+            Err(e) => {
+                report.error = Some(e.to_string());
+                return Ok(report);
+            }
+        };
+        report.posts_url = Some(posts_url.to_string());
+        let failure = walk(
+            store,
+            &origin,
+            &posts_url,
+            cursor,
+            client,
+            progress,
+            &mut report,
+        )?;
+        match failure {
+            // A remembered route that now answers with something else (the site
+            // changed its permalinks): find the route again, once.
+            Some(FetchError::NotPostList { .. } | FetchError::Rejected { .. })
+                if remembered.is_some()
+                    && report.pages == 0
+                    && matches!(source, Source::Site(_)) =>
+            {
+                remembered = None;
+            }
+            Some(e) => {
+                report.error = Some(e.to_string());
+                return Ok(report);
+            }
+            None => return Ok(report),
+        }
+    }
+}
+
+/// Walks `posts_url` from `cursor`, storing each page with its mark; returns the fetch failure that ended it.
+fn walk(
+    store: &mut Store,
+    origin: &str,
+    posts_url: &PostsUrl,
+    cursor: Cursor,
+    client: &Client,
+    progress: &mut dyn FnMut(Progress<'_>),
+    report: &mut SourceReport,
+) -> Result<Option<FetchError>, StoreError> {
     progress(Progress::Source {
         url: posts_url.as_str(),
     });
@@ -178,7 +218,7 @@ fn sync_source(
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Judged, FetchError>>(1);
         scope.spawn(move || {
-            for page in client.walk(&posts_url, cursor) {
+            for page in client.walk(posts_url, cursor) {
                 let judged = page.map(|page| {
                     let verdicts = page.posts.iter().map(|p| pipeline::judge(p)).collect();
                     Judged { page, verdicts }
@@ -193,10 +233,7 @@ fn sync_source(
         for judged in rx {
             let Judged { page, verdicts } = match judged {
                 Ok(judged) => judged,
-                Err(e) => {
-                    report.error = Some(e.to_string());
-                    break;
-                }
+                Err(e) => return Ok(Some(e)),
             };
             let posts = page
                 .posts
@@ -208,7 +245,7 @@ fn sync_source(
                     outcome,
                 })
                 .collect();
-            let batch = pipeline::batch(&origin, posts, Some(page.cursor_after.to_string()));
+            let batch = pipeline::batch(origin, posts, Some(page.cursor_after.to_string()));
             report.outcome.absorb(store.ingest(&batch)?);
             report.pages += 1;
             progress(Progress::Page {
@@ -216,7 +253,7 @@ fn sync_source(
                 total: page.total,
             });
         }
-        Ok(report)
+        Ok(None)
     })
 }
 
@@ -235,6 +272,10 @@ fn posts_url(
     client: &Client,
 ) -> Result<PostsUrl, FetchError> {
     if let Source::Posts(url) = source {
+        if stored != Some(url.as_str()) {
+            // Shown by `status`; failing to record it changes nothing else.
+            let _ = store.set_posts_url(origin, url.as_str());
+        }
         return Ok(url.clone());
     }
     if let Some(url) = stored.and_then(|s| PostsUrl::parse(s).ok()) {

@@ -311,3 +311,19 @@ fn an_unreachable_source_exits_4_naming_it() {
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("127.0.0.1:{port}")));
 }
+
+#[test]
+fn a_site_that_changes_its_permalinks_is_probed_again() {
+    let wp = busy_site();
+    let run = Run::new();
+    run.sync_ok(&wp.url(), &[]);
+    wp.site().layout = Layout::Plain;
+    wp.site().publish(500, t(300_000));
+    run.sync_ok(&wp.url(), &[]);
+    assert_eq!(run.posts(), expected(&wp));
+    let conn = Connection::open(&run.db).unwrap();
+    let route: String = conn
+        .query_row("SELECT posts_url FROM sources", [], |r| r.get(0))
+        .unwrap();
+    assert!(route.contains("rest_route="), "{route}");
+}
