@@ -78,7 +78,7 @@ pub enum StoreError {
         known: i64,
     },
     /// Another process holds the database lock for longer than we wait.
-    #[error("{path} is locked by another process (busy for more than {waited:?}); try again later")]
+    #[error("{path} is locked by another process (busy for more than {} s); try again later", waited.as_secs())]
     Busy {
         /// The file.
         path: PathBuf,
@@ -87,7 +87,7 @@ pub enum StoreError {
     },
     /// Another `healthfeed sync` holds this archive.
     #[error(
-        "another healthfeed sync is running on {path} (waited {waited:?}); try again later, or pass --wait SECONDS to wait for it"
+        "another healthfeed sync is running on {path} (waited {} s); try again later, or pass --wait SECONDS to wait for it", waited.as_secs()
     )]
     SyncRunning {
         /// The archive.

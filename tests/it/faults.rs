@@ -271,3 +271,79 @@ fn running_as_root() -> bool {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
         .unwrap_or(false)
 }
+
+#[test]
+fn readers_keep_working_while_a_sync_writes_and_a_second_sync_is_refused() {
+    let wp = Wp::start();
+    wp.site().publish_all(1..=40, |id| t(id as i64));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("a.db");
+    assert!(
+        Command::new(BIN)
+            .args(sync_args(&db, &wp.posts_url()))
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    wp.site()
+        .publish_all(41..=240, |id| t(1_000 + id as i64 / 3));
+    wp.site().sticky = Some(Fault::Stall(Duration::from_millis(30)));
+
+    // Two syncs started together: one writes, the other waits its turn or says busy.
+    let spawn = || {
+        Command::new(BIN)
+            .args(sync_args(&db, &wp.posts_url()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut syncs = [spawn(), spawn()];
+    let mut rounds = 0;
+    while syncs.iter_mut().any(|c| c.try_wait().unwrap().is_none()) && rounds < 200 {
+        for args in [
+            &["list", "--limit", "5"][..],
+            &["query", "DZ600001"][..],
+            &["export", "--format", "csv"][..],
+            &["search", "malicious"][..],
+            &["status"][..],
+        ] {
+            let out = healthfeed()
+                .arg("--db")
+                .arg(&db)
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?} failed during a sync: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        rounds += 1;
+    }
+    assert!(rounds > 0, "the syncs ended before any reader ran");
+    let codes: Vec<Option<i32>> = syncs
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            let code = out.status.code();
+            assert!(code == Some(0) || code == Some(6), "{code:?}: {err}");
+            if code == Some(6) {
+                assert!(err.contains("another healthfeed sync is running"), "{err}");
+            }
+            code
+        })
+        .collect();
+    assert!(codes.contains(&Some(0)), "neither sync ran: {codes:?}");
+    assert_eq!(integrity(&db), "ok");
+    assert_eq!(
+        Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM posts", [], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        240
+    );
+}
