@@ -514,12 +514,16 @@ fn recompute(tx: &Transaction<'_>, record: &str) -> rusqlite::Result<Option<Curr
     };
     tx.prepare_cached(
         "INSERT INTO records(id, kind, current_update_id, service, title, status, classification,
-           user_impact, start_time, end_time, last_updated, closed, update_count, first_seen)
+           user_impact, start_time, end_time, last_updated, closed, update_count, first_seen,
+           related_ids, link)
          SELECT u.record_id, u.kind, u.id, u.service, u.title, u.status, u.classification,
            u.user_impact, u.start_time, u.end_time, u.last_updated,
            CASE WHEN u.kind = 'message' THEN u.end_time IS NOT NULL ELSE ?2 END,
            (SELECT count(*) FROM updates WHERE record_id = u.record_id),
-           (SELECT min(last_updated) FROM updates WHERE record_id = u.record_id)
+           (SELECT min(last_updated) FROM updates WHERE record_id = u.record_id),
+           u.related_ids,
+           (SELECT p.link FROM posts p WHERE p.update_id = u.id
+            ORDER BY p.modified_gmt DESC, p.post_id DESC LIMIT 1)
          FROM updates u WHERE u.id = ?1
          ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,
            current_update_id = excluded.current_update_id, service = excluded.service,
@@ -527,7 +531,8 @@ fn recompute(tx: &Transaction<'_>, record: &str) -> rusqlite::Result<Option<Curr
            classification = excluded.classification, user_impact = excluded.user_impact,
            start_time = excluded.start_time, end_time = excluded.end_time,
            last_updated = excluded.last_updated, closed = excluded.closed,
-           update_count = excluded.update_count, first_seen = excluded.first_seen",
+           update_count = excluded.update_count, first_seen = excluded.first_seen,
+           related_ids = excluded.related_ids, link = excluded.link",
     )?
     .execute(params![current.0, closed])?;
     Ok(Some(current))

@@ -15,15 +15,10 @@ use crate::model::{
     Step, Translation, changes,
 };
 
-/// The columns [`record_at`] reads, on `records r` joined to its current update `cu`.
+/// The columns [`record_at`] reads, on `records r`.
 pub(super) const RECORD_COLUMNS: &str = "r.id, r.kind, r.service, r.title, r.status, \
      r.classification, r.user_impact, r.start_time, r.end_time, r.last_updated, r.closed, \
-     r.update_count, r.first_seen, cu.related_ids, \
-     (SELECT p.link FROM posts p WHERE p.update_id = r.current_update_id \
-      ORDER BY p.modified_gmt DESC, p.post_id DESC LIMIT 1)";
-
-/// The tables [`RECORD_COLUMNS`] come from.
-pub(super) const RECORD_FROM: &str = "records r JOIN updates cu ON cu.id = r.current_update_id";
+     r.update_count, r.first_seen, r.related_ids, r.link";
 
 /// How many columns [`RECORD_COLUMNS`] holds, for reading columns after it.
 pub(super) const RECORD_WIDTH: usize = 15;
@@ -46,7 +41,7 @@ impl Store {
         let fail = |e| self.err("listing records", e);
         let clause = filter.clause(Target::Records);
         let sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM {RECORD_FROM} WHERE {} \
+            "SELECT {RECORD_COLUMNS} FROM records r WHERE {} \
              ORDER BY r.last_updated DESC, r.id LIMIT ?",
             clause.sql
         );
@@ -91,7 +86,10 @@ impl Store {
     /// Everything about one record, or `None` when the archive does not hold it.
     pub fn detail(&self, id: &RecordId) -> Result<Option<RecordDetail>, StoreError> {
         let fail = |e| self.err("reading a record", e);
-        let sql = format!("SELECT {RECORD_COLUMNS}, cu.message FROM {RECORD_FROM} WHERE r.id = ?1");
+        let sql = format!(
+            "SELECT {RECORD_COLUMNS}, cu.message
+             FROM records r JOIN updates cu ON cu.id = r.current_update_id WHERE r.id = ?1"
+        );
         let head = self
             .conn
             .prepare_cached(&sql)

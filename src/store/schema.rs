@@ -122,6 +122,22 @@ CREATE VIRTUAL TABLE translation_fts USING fts5(
     machine_translation, content='updates', content_rowid='id', tokenize='trigram'
 );
 "#,
+    // 2: what list and export read per record, kept on the record itself. Joining
+    // each record to its current update and posts made an export of 100,000
+    // records take over half a second; one table scan in index order takes a tenth.
+    r#"
+ALTER TABLE records ADD COLUMN related_ids TEXT NOT NULL DEFAULT '[]';  -- the current update's, JSON
+ALTER TABLE records ADD COLUMN link TEXT;  -- URL of the latest post carrying the current update
+UPDATE records SET
+    related_ids = coalesce((SELECT u.related_ids FROM updates u WHERE u.id = records.current_update_id), '[]'),
+    link = (SELECT p.link FROM posts p WHERE p.update_id = records.current_update_id
+            ORDER BY p.modified_gmt DESC, p.post_id DESC LIMIT 1);
+-- Most recently updated first, ties by ID, without a sort: list, export, stats.
+DROP INDEX records_last_updated;
+CREATE INDEX records_recent ON records(last_updated DESC, id);
+-- export --updates streams every update newest first.
+CREATE INDEX updates_recent ON updates(last_updated DESC, record_id);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -7,10 +7,12 @@
 //! (and, for one- or two-character words, a substring scan), plus the titles.
 
 use rusqlite::types::Value;
-use rusqlite::{ErrorCode, params, params_from_iter};
+use std::collections::HashSet;
+
+use rusqlite::{ErrorCode, OptionalExtension, params, params_from_iter};
 
 use super::filter::{Filter, Target, like_escape};
-use super::records::{RECORD_COLUMNS, RECORD_FROM, RECORD_WIDTH, record_at};
+use super::records::{RECORD_COLUMNS, RECORD_WIDTH, record_at};
 use super::{Store, StoreError};
 use crate::model::Hit;
 
@@ -32,7 +34,7 @@ enum Stop<E> {
 }
 
 /// bm25 weights for `record_id, service, title, user_impact, message`: an ID or
-/// title hit says more than a word deep in a message.
+/// title hit says more than a word deep in a message. Constants, not user text.
 const WEIGHTS: &str = "10.0, 1.0, 5.0, 2.0, 1.0";
 
 /// Snippet length in tokens (words; trigrams for Japanese).
@@ -92,23 +94,29 @@ impl Store {
         each: &mut impl FnMut(Hit) -> Result<(), E>,
         emitted: &mut u64,
     ) -> Result<u64, Stop<E>> {
+        // Every match is scored from the index alone, without reading the updates
+        // (SQLite's sorter orders them faster than FTS5's own `ORDER BY rank`);
+        // only the best are then looked up, deduplicated per record and
+        // filtered, until the limit is reached.
+        let mut ranked = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT rowid, bm25(updates_fts, {WEIGHTS}) AS score FROM updates_fts
+                 WHERE updates_fts MATCH ?1 ORDER BY score"
+            ))
+            .map_err(Stop::Sql)?;
+        let mut owner = self
+            .conn
+            .prepare_cached("SELECT record_id FROM updates WHERE id = ?1")
+            .map_err(Stop::Sql)?;
         let clause = filter.clause(Target::Records);
-        // MATERIALIZED keeps bm25() in the FTS scan: SQLite refuses it inside an aggregate.
-        let sql = format!(
-            "WITH m AS MATERIALIZED (
-               SELECT rowid AS uid, record_id AS rid, bm25(updates_fts, {WEIGHTS}) AS score
-               FROM updates_fts WHERE updates_fts MATCH ?),
-             best AS (SELECT rid, min(score) AS score, uid FROM m GROUP BY rid)
-             SELECT {RECORD_COLUMNS}, best.score, best.uid
-             FROM best JOIN {RECORD_FROM} AND r.id = best.rid
-             WHERE {} ORDER BY best.score, r.last_updated DESC, r.id LIMIT ?",
-            clause.sql
-        );
-        let mut values = vec![Value::Text(query.to_owned())];
-        values.extend(clause.params);
-        values.push(filter.limit_value());
-        let mut stmt = self.conn.prepare(&sql).map_err(Stop::Sql)?;
-        let mut rows = stmt.query(params_from_iter(values)).map_err(Stop::Sql)?;
+        let mut record = self
+            .conn
+            .prepare(&format!(
+                "SELECT {RECORD_COLUMNS} FROM records r WHERE r.id = ? AND {}",
+                clause.sql
+            ))
+            .map_err(Stop::Sql)?;
         let mut snippet = self
             .conn
             .prepare_cached(&format!(
@@ -116,21 +124,39 @@ impl Store {
                  FROM updates_fts WHERE updates_fts MATCH ?3 AND rowid = ?4"
             ))
             .map_err(Stop::Sql)?;
+        let limit = filter.limit.unwrap_or(u64::MAX);
+        let mut seen: HashSet<String> = HashSet::new();
         let mut hits = 0;
-        while let Some(row) = rows.next().map_err(Stop::Sql)? {
-            let record = record_at(row, 0).map_err(Stop::Sql)?;
-            let score: f64 = row.get(RECORD_WIDTH).map_err(Stop::Sql)?;
-            let uid: i64 = row.get(RECORD_WIDTH + 1).map_err(Stop::Sql)?;
+        let mut rows = ranked.query([query]).map_err(Stop::Sql)?;
+        while hits < limit {
+            let Some(row) = rows.next().map_err(Stop::Sql)? else {
+                break;
+            };
+            let uid: i64 = row.get(0).map_err(Stop::Sql)?;
+            let score: f64 = row.get(1).map_err(Stop::Sql)?;
+            let rid: String = owner.query_row([uid], |r| r.get(0)).map_err(Stop::Sql)?;
+            // A record's first (best-ranked) update stands for it.
+            if !seen.insert(rid.clone()) {
+                continue;
+            }
+            let mut values = vec![Value::Text(rid)];
+            values.extend(clause.params.iter().cloned());
+            let found = record
+                .query_row(params_from_iter(values), |r| record_at(r, 0))
+                .optional()
+                .map_err(Stop::Sql)?;
+            let Some(record) = found else {
+                continue;
+            };
             let snippet: String = snippet
                 .query_row(params![marks.0, marks.1, query, uid], |r| r.get(0))
                 .map_err(Stop::Sql)?;
-            let snippet = one_line(&snippet);
             hits += 1;
             *emitted += 1;
             each(Hit {
                 record,
                 score,
-                snippet,
+                snippet: one_line(&snippet),
             })
             .map_err(Stop::Caller)?;
         }
@@ -178,7 +204,7 @@ impl Store {
                UNION ALL SELECT u.id, u.record_id, 0.0 FROM updates u WHERE {titled}),
              best AS (SELECT rid, min(score) AS score, uid FROM m GROUP BY rid)
              SELECT {RECORD_COLUMNS}, best.score, cu2.title, cu2.machine_translation
-             FROM best JOIN {RECORD_FROM} AND r.id = best.rid
+             FROM best JOIN records r ON r.id = best.rid
                JOIN updates cu2 ON cu2.id = best.uid
              WHERE {} ORDER BY best.score, r.last_updated DESC, r.id LIMIT ?",
             clause.sql

@@ -19,10 +19,16 @@ impl Store {
     pub fn stats(&self, filter: &Filter) -> Result<Stats, StoreError> {
         let fail = |e| self.err("computing statistics", e);
         let clause = filter.clause(Target::Records);
+        // Order matters only to pick the N most recent; a plain scan is cheaper.
+        let order = if filter.limit.is_some() {
+            "ORDER BY r.last_updated DESC, r.id"
+        } else {
+            ""
+        };
         let sql = format!(
             "SELECT r.service, r.status, r.classification, substr(r.start_time, 1, 7),
                r.kind, r.closed, r.start_time, r.end_time
-             FROM records r WHERE {} ORDER BY r.last_updated DESC, r.id LIMIT ?",
+             FROM records r WHERE {} {order} LIMIT ?",
             clause.sql
         );
         let mut values = clause.params;
