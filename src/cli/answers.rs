@@ -168,6 +168,8 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
             let show = |v: &Option<String>| match (c.field, v) {
                 (_, None) => "-".to_owned(),
                 ("title", Some(t)) => format!("\u{201c}{t}\u{201d}"),
+                ("start_time" | "end_time", Some(t)) => chrono::DateTime::parse_from_rfc3339(t)
+                    .map_or_else(|_| t.clone(), |t| minute(t.to_utc())),
                 (_, Some(v)) => v.clone(),
             };
             let name = c.field.replace('_', " ");
@@ -358,18 +360,24 @@ pub fn stats(db: &Path, args: StatsArgs) -> Result<Exit, Failure> {
 
 fn render_stats(st: &Stats, paint: Paint) -> String {
     let mut s = format!("{} records\n", paint.bold(&st.records.to_string()));
-    for (title, counts, none) in [
+    let sections = [
         ("By service", &st.by_service, "(Message Center)"),
         ("By status", &st.by_status, "(Message Center)"),
         ("By classification", &st.by_classification, "-"),
         ("By month of start", &st.by_month, "-"),
-    ] {
+    ];
+    let w = sections
+        .iter()
+        .flat_map(|(_, counts, none)| counts.iter().map(|c| c.key.as_deref().unwrap_or(none)))
+        .map(table::cols)
+        .max()
+        .unwrap_or(0);
+    for (title, counts, none) in sections {
         let _ = writeln!(s, "\n{}", paint.bold(title));
         let names: Vec<&str> = counts
             .iter()
             .map(|c| c.key.as_deref().unwrap_or(none))
             .collect();
-        let w = names.iter().map(|n| table::cols(n)).max().unwrap_or(0);
         for (c, name) in counts.iter().zip(names) {
             let _ = writeln!(s, "  {}  {:>7}", table::pad(name, name, w), c.records);
         }
