@@ -339,6 +339,7 @@ pub fn stat_rows(stats: &Stats) -> Vec<StatRow<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::{Format, Options, Writer};
     use crate::model::{Classification, Status};
 
     fn record() -> Record {
@@ -396,5 +397,43 @@ mod tests {
         };
         let json = serde_json::to_string(&UpdateRow::new(&u)).unwrap();
         assert_keys_in_order(&json, UpdateRow::COLUMNS);
+    }
+
+    proptest::proptest! {
+        /// Whatever text a post holds, CSV and JSON give it back: CSV with the
+        /// formula guard's `'` in front exactly when the text starts with a trigger.
+        #[test]
+        fn export_read_back_equals_what_was_stored(
+            title in "\\PC{0,40}",
+            impact in proptest::option::of("[=+@\\-\t\r]?\\PC{0,20}\n?\\PC{0,5}"),
+            service in proptest::option::of("[ -~]{0,20}"),
+        ) {
+            let mut r = record();
+            r.title = title;
+            r.user_impact = impact;
+            r.service = service;
+            let now = Utc::now();
+            let mut buf = Vec::new();
+            let mut w = Writer::new::<RecordRow<'_>>(&mut buf, Options::new(Format::Csv)).unwrap();
+            w.write(&RecordRow::new(&r, now)).unwrap();
+            w.finish().unwrap();
+            let mut reader = csv::Reader::from_reader(buf.as_slice());
+            let row = reader.records().next().unwrap().unwrap();
+            let guarded = |v: &str| {
+                if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+                    format!("'{v}")
+                } else {
+                    v.to_owned()
+                }
+            };
+            proptest::prop_assert_eq!(&row[2], guarded(r.service.as_deref().unwrap_or("")));
+            proptest::prop_assert_eq!(&row[3], guarded(&r.title));
+            proptest::prop_assert_eq!(&row[6], guarded(r.user_impact.as_deref().unwrap_or("")));
+
+            let json = serde_json::to_string(&RecordRow::new(&r, now)).unwrap();
+            let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+            proptest::prop_assert_eq!(back["title"].as_str(), Some(r.title.as_str()));
+            proptest::prop_assert_eq!(back["user_impact"].as_str(), r.user_impact.as_deref());
+        }
     }
 }
