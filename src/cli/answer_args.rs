@@ -60,7 +60,7 @@ pub struct FilterArgs {
     #[arg(long, value_name = "WHEN", value_parser = when)]
     pub until: Option<DateTime<Utc>>,
 
-    /// At most N rows, most recently updated first.
+    /// At most N rows, most recently updated first (search: the N best matches; default 20).
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
 }
@@ -91,11 +91,12 @@ pub struct ListArgs {
 pub struct SearchArgs {
     /// Words to find (several words: all must match). FTS5 syntax works too
     /// (OR, NOT, "a phrase", prefix*, title:word); text that is not valid
-    /// syntax is searched as plain words.
+    /// syntax is searched as plain words. Japanese is looked up in machine
+    /// translations and titles.
     #[arg(required = true, value_name = "TEXT")]
     pub text: Vec<String>,
 
-    /// Which records (--limit defaults to 20 here).
+    /// Which records.
     #[command(flatten)]
     pub filters: FilterArgs,
 

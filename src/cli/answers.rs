@@ -264,10 +264,18 @@ pub fn list(db: &Path, args: ListArgs) -> Result<Exit, Failure> {
         }
         None => {
             let mut t = RecordTable::new(out, Paint::for_stdout(), table::width());
+            let mut rows = 0u64;
             commands::list::run(&store, &filter, |r| -> Result<(), Failure> {
+                rows += 1;
                 Ok(t.push(r)?)
             })?;
             t.finish()?;
+            if rows == 0 {
+                eprintln!(
+                    "healthfeed: no records match (the archive holds {})",
+                    store.record_count()?
+                );
+            }
         }
     }
     Ok(Exit::Success)
