@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use super::{Source, pipeline};
 use crate::input::{InputError, PostReader};
+use std::sync::mpsc::SyncSender;
+
+use crate::model::PostRef;
 use crate::store::{BatchOutcome, Incoming, Outcome, Store, StoreError};
 
 /// Posts per transaction: big enough to amortise commits, small enough to keep memory flat.
@@ -56,48 +59,90 @@ fn import_all(
     sources: &[Source],
     on_reject: &mut impl FnMut(&str, &str),
 ) -> Result<BatchOutcome, Error> {
-    let mut total = BatchOutcome::default();
-    for source in sources {
-        let input = source.label();
-        let reader = source.open().map_err(|e| Error::Open {
-            input: input.clone(),
-            source: e,
-        })?;
-        let mut chunk: Vec<Box<str>> = Vec::with_capacity(BATCH);
-        for post in PostReader::new(reader) {
-            match post {
-                Ok(post) => chunk.push(post),
-                Err(e) => {
-                    // Keep what was read before the fault, then report it.
-                    total.absorb(write_chunk(store, &chunk, &input, on_reject)?);
-                    return Err(Error::Input { input, source: e });
-                }
-            }
-            if chunk.len() == BATCH {
-                total.absorb(write_chunk(store, &chunk, &input, on_reject)?);
-                chunk.clear();
-            }
+    // Reading and parsing run on a second thread, one chunk ahead of storing:
+    // the parser and SQLite's writes then use both cores. The one-slot channel
+    // keeps at most two chunks in memory.
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, Error>>(1);
+        scope.spawn(move || read_all(sources, &tx));
+        let mut total = BatchOutcome::default();
+        for chunk in rx {
+            total.absorb(write_chunk(store, chunk?, on_reject)?);
         }
-        total.absorb(write_chunk(store, &chunk, &input, on_reject)?);
-    }
-    Ok(total)
+        Ok(total)
+    })
 }
 
-/// Parses and stores one chunk, one transaction per site the posts came from.
+/// Parsed posts of one input, ready to store.
+struct Chunk {
+    input: String,
+    posts: Vec<(Box<str>, Option<PostRef>, Outcome)>,
+}
+
+/// Reads and judges every input, sending chunks of [`BATCH`] posts; stops at the first fault.
+fn read_all(sources: &[Source], tx: &SyncSender<Result<Chunk, Error>>) {
+    for source in sources {
+        let input = source.label();
+        let reader = match source.open() {
+            Ok(reader) => reader,
+            Err(e) => {
+                let _ = tx.send(Err(Error::Open { input, source: e }));
+                return;
+            }
+        };
+        let mut chunk = Chunk {
+            input: input.clone(),
+            posts: Vec::with_capacity(BATCH),
+        };
+        for post in PostReader::new(reader) {
+            let json = match post {
+                Ok(json) => json,
+                Err(e) => {
+                    // Keep what was read before the fault, then report it.
+                    let _ = tx.send(Ok(chunk));
+                    let _ = tx.send(Err(Error::Input { input, source: e }));
+                    return;
+                }
+            };
+            let (meta, outcome) = pipeline::judge(&json);
+            chunk.posts.push((json, meta, outcome));
+            if chunk.posts.len() == BATCH {
+                let full = std::mem::replace(&mut chunk.posts, Vec::with_capacity(BATCH));
+                // The receiver is gone only when storing failed: stop reading.
+                if tx
+                    .send(Ok(Chunk {
+                        input: input.clone(),
+                        posts: full,
+                    }))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        if tx.send(Ok(chunk)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Stores one chunk, one transaction per site the posts came from.
 fn write_chunk(
     store: &mut Store,
-    chunk: &[Box<str>],
-    input: &str,
+    chunk: Chunk,
     on_reject: &mut impl FnMut(&str, &str),
 ) -> Result<BatchOutcome, Error> {
     let mut by_origin: BTreeMap<String, Vec<Incoming<'_>>> = BTreeMap::new();
-    for json in chunk {
-        let post = pipeline::incoming(json);
-        if let Outcome::Rejected { reason, .. } = &post.outcome {
-            on_reject(input, reason);
+    for (json, meta, outcome) in &chunk.posts {
+        if let Outcome::Rejected { reason, .. } = outcome {
+            on_reject(&chunk.input, reason);
         }
-        let origin = pipeline::origin_of(post.meta.as_ref().and_then(|m| m.link.as_deref()));
-        by_origin.entry(origin).or_default().push(post);
+        let origin = pipeline::origin_of(meta.as_ref().and_then(|m| m.link.as_deref()));
+        by_origin.entry(origin).or_default().push(Incoming {
+            json,
+            meta: meta.clone(),
+            outcome: outcome.clone(),
+        });
     }
     let mut total = BatchOutcome::default();
     for (origin, posts) in by_origin {
