@@ -403,24 +403,27 @@ fn upsert_update(tx: &Transaction<'_>, u: &Update, parser_version: u32) -> rusql
     .query_row(params![id, last_updated, hash], |r| r.get(0))
 }
 
-/// Deletes an update no post carries any more (its post was edited into another one).
+/// Called when a post stops carrying an update (it was edited): deletes the update if no
+/// post carries it any more, and recomputes its record either way.
 pub(super) fn drop_if_orphan(
     tx: &Transaction<'_>,
     update_id: i64,
     work: &mut Work,
 ) -> rusqlite::Result<()> {
-    let carried: bool = tx
-        .prepare_cached("SELECT EXISTS(SELECT 1 FROM posts WHERE update_id = ?1)")?
-        .query_row([update_id], |r| r.get(0))?;
-    if carried {
-        return Ok(());
-    }
     let record: Option<String> = tx
         .prepare_cached("SELECT record_id FROM updates WHERE id = ?1")?
         .query_row([update_id], |r| r.get(0))
         .optional()?;
-    if let Some(record) = record {
-        touch(tx, &record, &mut work.touched)?;
+    let Some(record) = record else {
+        return Ok(());
+    };
+    // Even when another post still carries the update, the record's link and
+    // tie-break may have named the post that just moved away: recompute it.
+    touch(tx, &record, &mut work.touched)?;
+    let carried: bool = tx
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM posts WHERE update_id = ?1)")?
+        .query_row([update_id], |r| r.get(0))?;
+    if !carried {
         fts::unindex(tx, update_id, work.indexed_upto)?;
         // The record may still point here; the deferred foreign key lets settle() repoint it.
         tx.prepare_cached("DELETE FROM updates WHERE id = ?1")?

@@ -370,3 +370,32 @@ fn the_archive_path_comes_from_the_environment_when_no_flag_is_given() {
         .success();
     assert!(a.db.exists());
 }
+
+#[test]
+fn a_repost_edited_into_a_notice_no_longer_gives_the_record_its_link() {
+    let a = Archive::new();
+    let original = Spec::new(30, "EX900009", "serviceDegradation", 9, 9);
+    let mut repost = original.clone();
+    repost.post_id = 31;
+    repost.slug_suffix = "-2";
+    repost.modified_gmt = "2023-03-09T09:10:00".into();
+    a.import(&a.write("p.json", &page(&[original, repost.clone()])));
+    let link = |a: &Archive| a.rows("SELECT link FROM records WHERE id = 'EX900009'");
+    assert_eq!(
+        link(&a),
+        ["Text(\"https://m365jp.net/index.php/servicedegradation-ex900009-2\")"]
+    );
+    // The repost is edited into a site notice: the update is still carried by post 30.
+    let mut notice: serde_json::Value = serde_json::from_str(&post(&repost)).unwrap();
+    notice["modified_gmt"] = serde_json::json!("2023-03-10T00:00:00");
+    notice["content"]["rendered"] = serde_json::json!("<p>Maintenance tonight.</p>");
+    a.import(&a.write("notice.json", &notice.to_string()));
+    assert_eq!(
+        link(&a),
+        ["Text(\"https://m365jp.net/index.php/servicedegradation-ex900009\")"]
+    );
+    assert_eq!(
+        a.count("SELECT count(*) FROM updates WHERE record_id = 'EX900009'"),
+        1
+    );
+}
