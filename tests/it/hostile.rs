@@ -223,3 +223,116 @@ fn bad_ids_and_dates_are_precise_errors_and_far_future_dates_are_kept() {
     );
     assert_eq!(records[0]["last_updated"], "9999-12-31T23:59:59Z");
 }
+
+#[test]
+fn filter_values_and_search_text_are_data_never_sql() {
+    let dir = Dir::new();
+    let file = dir.write("seed.json", seed().to_string());
+    let db = dir.db();
+    healthfeed()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    let count = |args: &[&str]| -> usize {
+        let out = healthfeed()
+            .arg("--db")
+            .arg(&db)
+            .args(["list", "--format", "ndjson"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    assert_eq!(count(&[]), 1);
+    for hostile in [
+        "' OR '1'='1",
+        "%",
+        "_",
+        "Defender'; DROP TABLE records;--",
+        "\"",
+        "\\",
+    ] {
+        assert_eq!(count(&["--service", hostile]), 0, "--service {hostile:?}");
+        assert_eq!(count(&["--status", hostile]), 0, "--status {hostile:?}");
+        assert_eq!(
+            count(&["--classification", hostile]),
+            0,
+            "--classification {hostile:?}"
+        );
+        let out = healthfeed()
+            .arg("--db")
+            .arg(&db)
+            .args(["search", hostile])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c == 0 || c == 2),
+            "search {hostile:?}"
+        );
+    }
+    assert_eq!(
+        count(&["--service", "defender"]),
+        1,
+        "the archive is intact"
+    );
+}
+
+#[test]
+fn the_csv_formula_escape_holds_for_every_text_column() {
+    let dir = Dir::new();
+    let mut post = variant(15, |c| {
+        c.replace(
+            "DZ534539 | Microsoft 365 Defender | Admins received",
+            "DZ534539 | =HYPERLINK(\"http://x\") | +Admins received",
+        )
+        .replace("<td>incident</td>", "<td>@incident</td>")
+        .replace(
+            "<td class=\"bad\">serviceRestored</td>",
+            "<td class=\"bad\">-serviceRestored</td>",
+        )
+        .replace(
+            "<td>Admins received false alerts of user click activity for malicious URL links.</td>",
+            "<td>=1+1</td>",
+        )
+    });
+    post["link"] = json!("=cmd|' /C calc'!A0");
+    let file = dir.write("formula.json", post.to_string());
+    let db = dir.db();
+    healthfeed()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
+    for extra in [&[][..], &["--updates"][..]] {
+        let out = healthfeed()
+            .arg("--db")
+            .arg(&db)
+            .args(["export", "--format", "csv"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let mut reader = csv::Reader::from_reader(&out.stdout[..]);
+        let mut cells = 0;
+        for row in reader.records() {
+            for cell in row.unwrap().iter() {
+                cells += 1;
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{extra:?}: unescaped cell {cell:?}"
+                );
+            }
+        }
+        assert!(cells > 5);
+    }
+}
