@@ -17,6 +17,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+#[path = "common/mod.rs"]
+mod common;
+use common::children_peak_rss_mib;
+
 const STATUSES: [&str; 5] = [
     "investigating",
     "serviceDegradation",
@@ -72,18 +76,6 @@ fn generate(n: usize, path: &Path) {
         last = post;
     }
     out.write_all(b"]\n").unwrap();
-}
-
-/// Peak RSS of finished children, in MiB (Linux reports kilobytes).
-fn children_peak_rss_mib() -> f64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY-free alternative: none in std; getrusage only writes into the struct we own.
-    #[allow(unsafe_code)]
-    let usage = unsafe {
-        libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr());
-        usage.assume_init()
-    };
-    usage.ru_maxrss as f64 / 1024.0
 }
 
 fn main() {

@@ -15,6 +15,9 @@
 #[path = "../tests/it/support/mod.rs"]
 mod support;
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -54,9 +57,10 @@ fn main() {
     let backfill = sync(&db, &wp.posts_url());
     let requests = wp.requests();
     println!(
-        "sync backfill {n} posts: {:.2} s, {:.0} posts/s, {requests} requests",
+        "sync backfill {n} posts: {:.2} s, {:.0} posts/s, {requests} requests, peak RSS {:.1} MiB",
         backfill.as_secs_f64(),
-        n as f64 / backfill.as_secs_f64()
+        n as f64 / backfill.as_secs_f64(),
+        common::children_peak_rss_mib()
     );
     let mut quiet: Vec<Duration> = (0..10).map(|_| sync(&db, &wp.posts_url())).collect();
     quiet.sort();
