@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::support::healthfeed;
 use crate::support::posts::{Spec, page};
 use crate::support::wp::{Fault, Wp, t};
+use crate::support::{healthfeed, import};
 
 const BIN: &str = env!("CARGO_BIN_EXE_healthfeed");
 
@@ -116,13 +116,7 @@ fn small_archive(dir: &Path) -> (PathBuf, i64) {
         .collect();
     let file = dir.join("small.json");
     std::fs::write(&file, page(&specs)).unwrap();
-    healthfeed()
-        .arg("--db")
-        .arg(&db)
-        .arg("import")
-        .arg(&file)
-        .assert()
-        .success();
+    import(&db, &file);
     let n = raw_posts(&db);
     (db, n)
 }
@@ -188,13 +182,7 @@ fn a_full_disk_fails_cleanly_and_the_archive_keeps_what_it_held() {
         .assert()
         .success();
     // With room again, the same import completes.
-    healthfeed()
-        .arg("--db")
-        .arg(&db)
-        .arg("import")
-        .arg(&file)
-        .assert()
-        .success();
+    import(&db, &file);
     assert_eq!(raw_posts(&db), before + 400);
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{fixture, healthfeed};
+use crate::support::{fixture, healthfeed, import};
 
 fn seed() -> Value {
     let text = std::fs::read_to_string(fixture("seed-dz534539-servicerestored.json")).unwrap();
@@ -229,13 +229,7 @@ fn filter_values_and_search_text_are_data_never_sql() {
     let dir = Dir::new();
     let file = dir.write("seed.json", seed().to_string());
     let db = dir.db();
-    healthfeed()
-        .arg("--db")
-        .arg(&db)
-        .arg("import")
-        .arg(&file)
-        .assert()
-        .success();
+    import(&db, &file);
     let count = |args: &[&str]| -> usize {
         let out = healthfeed()
             .arg("--db")
@@ -306,13 +300,7 @@ fn the_csv_formula_escape_holds_for_every_text_column() {
     post["link"] = json!("=cmd|' /C calc'!A0");
     let file = dir.write("formula.json", post.to_string());
     let db = dir.db();
-    healthfeed()
-        .arg("--db")
-        .arg(&db)
-        .arg("import")
-        .arg(&file)
-        .assert()
-        .success();
+    import(&db, &file);
     for extra in [&[][..], &["--updates"][..]] {
         let out = healthfeed()
             .arg("--db")

@@ -1,6 +1,6 @@
 //! Shared helpers: paths to fixtures and a ready-to-run `healthfeed` command.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -24,4 +24,15 @@ pub fn healthfeed() -> Command {
         .env("HOME", "/nonexistent")
         .env("NO_COLOR", "1");
     cmd
+}
+
+/// `healthfeed --db DB import FILE`, asserting that it succeeds.
+pub fn import(db: &Path, file: &Path) {
+    healthfeed()
+        .arg("--db")
+        .arg(db)
+        .arg("import")
+        .arg(file)
+        .assert()
+        .success();
 }
