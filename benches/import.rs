@@ -14,12 +14,10 @@
 use std::fmt::Write as _;
 use std::io::{BufWriter, Write};
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 #[path = "common/mod.rs"]
 mod common;
-use common::children_peak_rss_mib;
 
 const STATUSES: [&str; 5] = [
     "investigating",
@@ -93,7 +91,8 @@ fn main() {
         generate(n, &feed);
         let db = dir.path().join(format!("bench-{n}.db"));
         let start = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_healthfeed"))
+        let report = db.with_extension("rss");
+        let out = common::measured(env!("CARGO_BIN_EXE_healthfeed"), &report)
             .arg("--db")
             .arg(&db)
             .args(["import", "--json"])
@@ -110,10 +109,10 @@ fn main() {
         let feed_mb = std::fs::metadata(&feed).unwrap().len() as f64 / 1e6;
         let db_mb = std::fs::metadata(&db).unwrap().len() as f64 / 1e6;
         println!(
-            "import {n} posts ({feed_mb:.0} MB JSON): {secs:.2} s, {:.0} posts/s, peak RSS so far {:.1} MiB, \
+            "import {n} posts ({feed_mb:.0} MB JSON): {secs:.2} s, {:.0} posts/s, peak RSS {}, \
              archive {db_mb:.0} MB, {} records, {} unchanged",
             n as f64 / secs,
-            children_peak_rss_mib(),
+            common::rss_text(&report),
             summary["new_records"],
             summary["unchanged"],
         );

@@ -23,9 +23,11 @@ use std::time::{Duration, Instant};
 
 use support::wp::{Wp, t};
 
-fn sync(db: &std::path::Path, url: &str) -> Duration {
+/// Runs one sync; returns its wall time and, when GNU time is installed, its peak RSS.
+fn sync(db: &std::path::Path, url: &str) -> (Duration, String) {
+    let report = db.with_extension("rss");
     let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_healthfeed"))
+    let out = common::measured(env!("CARGO_BIN_EXE_healthfeed"), &report)
         .arg("--db")
         .arg(db)
         .args(["sync", "--quiet", "--settle-secs", "0", "--source", url])
@@ -37,7 +39,7 @@ fn sync(db: &std::path::Path, url: &str) -> Duration {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    elapsed
+    (elapsed, common::rss_text(&report))
 }
 
 fn main() {
@@ -54,15 +56,15 @@ fn main() {
     wp.site().gzip = true;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("bench.db");
-    let backfill = sync(&db, &wp.posts_url());
+    let (backfill, rss) = sync(&db, &wp.posts_url());
     let requests = wp.requests();
     println!(
-        "sync backfill {n} posts: {:.2} s, {:.0} posts/s, {requests} requests, peak RSS {:.1} MiB",
+        "sync backfill {n} posts: {:.2} s, {:.0} posts/s, {requests} requests, peak RSS {}",
         backfill.as_secs_f64(),
         n as f64 / backfill.as_secs_f64(),
-        common::children_peak_rss_mib()
+        rss
     );
-    let mut quiet: Vec<Duration> = (0..10).map(|_| sync(&db, &wp.posts_url())).collect();
+    let mut quiet: Vec<Duration> = (0..10).map(|_| sync(&db, &wp.posts_url()).0).collect();
     quiet.sort();
     println!(
         "sync with nothing new: median {:.1} ms, min {:.1} ms, max {:.1} ms over 10 runs, {} requests",
