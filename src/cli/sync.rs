@@ -29,6 +29,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Failure> {
         full: args.full,
         since: args.since,
         wait: Duration::from_secs(args.wait),
+        keep_changes: args.changes || args.json,
     };
     let show_bar = !args.quiet && !args.json && !args.verbose && io::stderr().is_terminal();
     let bar = show_bar.then(new_bar);
@@ -104,7 +105,7 @@ fn print(report: &Report, args: &SyncArgs) -> io::Result<()> {
         report.posts,
         report.new_records,
         report.updated_records,
-        report.status_changes(),
+        report.status_changes,
         report.not_records,
         report.failed,
         report.elapsed_ms as f64 / 1000.0

@@ -146,7 +146,10 @@ fn write_chunk(
     }
     let mut total = BatchOutcome::default();
     for (origin, posts) in by_origin {
-        total.absorb(store.ingest(&pipeline::batch(&origin, posts, None))?);
+        let mut outcome = store.ingest(&pipeline::batch(&origin, posts, None))?;
+        // Import reports counts only; dropping each batch's change list keeps memory flat.
+        outcome.changes.clear();
+        total.absorb(outcome);
     }
     Ok(total)
 }

@@ -30,6 +30,9 @@ pub struct Options {
     pub since: Option<DateTime<Utc>>,
     /// How long to wait for another sync of the same archive.
     pub wait: Duration,
+    /// Keep every new record and status change for the report (`--changes`,
+    /// `--json`); otherwise only counts are kept, so a backfill's memory stays flat.
+    pub keep_changes: bool,
 }
 
 /// Progress reports for the CLI's progress bar.
@@ -80,6 +83,8 @@ pub struct Report {
     pub not_records: u64,
     /// Posts that failed to parse (kept raw).
     pub failed: u64,
+    /// Status changes of existing records, counted batch by batch.
+    pub status_changes: u64,
     /// New records and status changes: for each record, its status before the run and after.
     pub changes: Vec<StatusChange>,
     /// Wall time of the run, in milliseconds.
@@ -87,11 +92,6 @@ pub struct Report {
 }
 
 impl Report {
-    /// Status changes, new records excluded.
-    pub fn status_changes(&self) -> usize {
-        self.changes.iter().filter(|c| c.from.is_some()).count()
-    }
-
     /// True when every source synced without error.
     pub fn ok(&self) -> bool {
         self.sources.iter().all(|s| s.error.is_none())
@@ -171,13 +171,17 @@ fn sync_source(
             }
         };
         report.posts_url = Some(posts_url.to_string());
+        let route = Route {
+            origin: &origin,
+            posts_url: &posts_url,
+            cursor,
+        };
         let failure = walk(
             store,
-            &origin,
-            &posts_url,
-            cursor,
+            route,
             client,
             progress,
+            options.keep_changes,
             &mut report,
         )?;
         match failure {
@@ -202,11 +206,14 @@ fn sync_source(
 /// Walks `posts_url` from `cursor`, storing each page with its mark; returns the fetch failure that ended it.
 fn walk(
     store: &mut Store,
-    origin: &str,
-    posts_url: &PostsUrl,
-    cursor: Cursor,
+    Route {
+        origin,
+        posts_url,
+        cursor,
+    }: Route<'_>,
     client: &Client,
     progress: &mut dyn FnMut(Progress<'_>),
+    keep_changes: bool,
     report: &mut SourceReport,
 ) -> Result<Option<FetchError>, StoreError> {
     progress(Progress::Source {
@@ -246,7 +253,11 @@ fn walk(
                 })
                 .collect();
             let batch = pipeline::batch(origin, posts, Some(page.cursor_after.to_string()));
-            report.outcome.absorb(store.ingest(&batch)?);
+            let mut outcome = store.ingest(&batch)?;
+            if !keep_changes {
+                outcome.changes.clear();
+            }
+            report.outcome.absorb(outcome);
             report.pages += 1;
             progress(Progress::Page {
                 posts: page.posts.len(),
@@ -255,6 +266,14 @@ fn walk(
         }
         Ok(None)
     })
+}
+
+/// Where one walk goes: the source's origin, its posts route, and the mark to start after.
+#[derive(Clone, Copy)]
+struct Route<'a> {
+    origin: &'a str,
+    posts_url: &'a PostsUrl,
+    cursor: Cursor,
 }
 
 /// A fetched page with the parser's verdict on each of its posts.
@@ -318,6 +337,7 @@ fn summarize(sources: Vec<SourceReport>, elapsed: Duration) -> Report {
         updated_records: sum(|o| o.updated_records),
         not_records: sum(|o| o.not_records),
         failed: sum(|o| o.failed),
+        status_changes: sum(|o| o.status_changes),
         changes,
         elapsed_ms: elapsed.as_millis().try_into().unwrap_or(u64::MAX),
         sources,

@@ -85,7 +85,11 @@ pub struct BatchOutcome {
     pub not_records: u64,
     /// New posts that failed to parse.
     pub failed: u64,
-    /// New records and status changes, for `--changes`.
+    /// Existing records whose status changed.
+    pub status_changes: u64,
+    /// New records and status changes, for `--changes`; callers that only
+    /// count may clear it after each batch to keep memory flat.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<StatusChange>,
 }
 
@@ -98,6 +102,7 @@ impl BatchOutcome {
         self.updated_records += other.updated_records;
         self.not_records += other.not_records;
         self.failed += other.failed;
+        self.status_changes += other.status_changes;
         self.changes.extend(other.changes);
     }
 }
@@ -476,6 +481,9 @@ pub(super) fn settle(
             None => out.new_records += 1,
             Some(old) if old != update_id => out.updated_records += 1,
             Some(_) => {}
+        }
+        if changed_status && before.current_update.is_some() {
+            out.status_changes += 1;
         }
         if changed_status && let Ok(id) = RecordId::parse(&record) {
             out.changes.push(StatusChange {
