@@ -12,7 +12,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::support::posts::{Spec, page};
-use crate::support::{fixture, fixtures, healthfeed};
+use crate::support::{self, fixture, fixtures, healthfeed};
 
 /// An archive in a temp dir, filled by `healthfeed import`.
 struct Archive {
@@ -49,18 +49,9 @@ impl Archive {
     }
 
     fn import(&self, files: &[PathBuf]) {
-        let out = healthfeed()
-            .arg("--db")
-            .arg(&self.db)
-            .arg("import")
-            .args(files)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut args = vec!["import"];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        support::ok(&self.db, &args);
     }
 
     fn import_text(&self, name: &str, text: &str) {
@@ -80,13 +71,7 @@ impl Archive {
 
     /// Runs and asserts success; returns stdout.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        support::ok(&self.db, args)
     }
 
     /// The IDs `list --format ndjson` prints for these filters, in order.

@@ -29,18 +29,7 @@ impl Archive {
 
     /// Runs `healthfeed --db … args`, asserts success, returns stdout.
     fn ok(&self, args: &[&str]) -> String {
-        let out = healthfeed()
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        crate::support::ok(&self.db, args)
     }
 
     fn import(&self, file: &Path) -> serde_json::Value {

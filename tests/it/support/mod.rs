@@ -36,3 +36,19 @@ pub fn import(db: &Path, file: &Path) {
         .assert()
         .success();
 }
+
+/// `healthfeed --db DB args…`, asserting success (showing stderr if not); returns stdout.
+pub fn ok(db: &Path, args: &[&str]) -> String {
+    let out = healthfeed()
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
