@@ -176,6 +176,7 @@ pub enum ExportFormat {
     Ndjson,
 }
 
-fn when(text: &str) -> Result<DateTime<Utc>, crate::commands::when::BadWhen> {
+/// `--since` / `--until` for every command: the one time parser, against the clock.
+pub(super) fn when(text: &str) -> Result<DateTime<Utc>, crate::commands::when::BadWhen> {
     crate::commands::when::parse(text, Utc::now())
 }

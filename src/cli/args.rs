@@ -115,8 +115,8 @@ pub struct SyncArgs {
     #[arg(long)]
     pub full: bool,
 
-    /// Bound a first (or --full) backfill: only posts modified at or after DATE (YYYY-MM-DD or RFC 3339).
-    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    /// Bound a first (or --full) backfill: only posts modified at or after WHEN (2024-01-01, a date-time, or an age like 30d).
+    #[arg(long, value_name = "WHEN", value_parser = super::answer_args::when)]
     pub since: Option<DateTime<Utc>>,
 
     /// Wait up to SECONDS for another sync of the same archive to finish.
@@ -158,16 +158,4 @@ pub struct SyncArgs {
     /// Posts per request (1-100); for tests.
     #[arg(long, hide = true, default_value_t = 100)]
     pub per_page: u32,
-}
-
-/// `--since`: a date (midnight UTC) or an RFC 3339 date-time.
-fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| format!("{text:?} is not a date: use YYYY-MM-DD or 2023-03-29T07:00:00Z"))
 }
