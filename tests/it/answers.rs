@@ -3,19 +3,19 @@
 //! truth is written down in fixtures/README.md), the single-post fixtures, and
 //! generated posts.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command as Process, Output, Stdio};
+use std::process::Output;
 
 use rusqlite::Connection;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use crate::support::posts::{Spec, page};
 use crate::support::{self, fixture, fixtures, healthfeed};
 
+mod export;
+
 /// An archive in a temp dir, filled by `healthfeed import`.
-struct Archive {
+pub(super) struct Archive {
     dir: TempDir,
     db: PathBuf,
 }
@@ -331,192 +331,6 @@ fn a_missing_archive_is_reported_not_created() {
 }
 
 #[test]
-fn csv_read_back_gives_the_stored_values() {
-    let a = Archive::everything();
-    let csv_text = a.ok(&["export"]);
-    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(
-        header,
-        [
-            "id",
-            "kind",
-            "service",
-            "title",
-            "status",
-            "classification",
-            "user_impact",
-            "start_time",
-            "end_time",
-            "last_updated",
-            "duration_minutes",
-            "update_count",
-            "related_ids",
-            "link",
-            "closed"
-        ]
-    );
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let conn = Connection::open(&a.db).unwrap();
-    let stored: i64 = conn
-        .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(rows.len() as i64, stored);
-    let mut stmt = conn
-        .prepare(
-            "SELECT r.kind, coalesce(r.service, ''), r.title, coalesce(r.status, ''),
-               r.classification, coalesce(r.user_impact, ''), r.start_time,
-               coalesce(r.end_time, ''), r.last_updated, r.update_count, u.related_ids
-             FROM records r JOIN updates u ON u.id = r.current_update_id WHERE r.id = ?1",
-        )
-        .unwrap();
-    for row in &rows {
-        let want: Vec<String> = stmt
-            .query_row([&row[0]], |r| {
-                let related: String = r.get(10)?;
-                let related: Vec<String> = serde_json::from_str(&related).unwrap();
-                Ok(vec![
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                    r.get::<_, i64>(9)?.to_string(),
-                    related.join(";"),
-                ])
-            })
-            .unwrap();
-        let got: Vec<&str> = [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12]
-            .iter()
-            .map(|&i| &row[i])
-            .collect();
-        assert_eq!(got, want, "record {}", &row[0]);
-    }
-    let dz = rows.iter().find(|r| &r[0] == "DZ534539").unwrap();
-    assert_eq!(&dz[10], "615", "07:00 to 17:15");
-    assert_eq!(&dz[14], "true");
-    let ongoing = rows.iter().find(|r| &r[0] == "EX531442").unwrap();
-    assert_eq!(&ongoing[8], "", "no End Time: an empty cell");
-    let mc = rows.iter().find(|r| &r[0] == "MC529350").unwrap();
-    assert_eq!(&mc[2], "");
-    assert_eq!(&mc[10], "", "no duration for Message Center");
-}
-
-#[test]
-fn json_and_ndjson_parse_with_nulls_and_arrays() {
-    let a = Archive::feed();
-    let json: Value = serde_json::from_str(&a.ok(&["export", "--format", "json"])).unwrap();
-    let rows = json.as_array().unwrap();
-    assert_eq!(rows.len(), 15);
-    let dz = rows.iter().find(|r| r["id"] == "DZ534539").unwrap();
-    assert_eq!(dz["related_ids"], serde_json::json!(["DZ534548"]));
-    assert_eq!(dz["start_time"], "2023-03-29T07:00:00Z");
-    assert_eq!(dz["update_count"], 3);
-    let ongoing = rows.iter().find(|r| r["id"] == "EX531442").unwrap();
-    assert_eq!(ongoing["end_time"], Value::Null);
-    assert_eq!(ongoing["closed"], false);
-
-    let nd = a.ok(&["export", "--format", "ndjson", "--updates"]);
-    let updates: Vec<Value> = nd
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(updates.len(), 38, "38 distinct updates in the feed");
-    let repost = updates
-        .iter()
-        .find(|u| u["id"] == "SP531870" && u["post_ids"].as_array().unwrap().len() == 2)
-        .unwrap();
-    assert_eq!(repost["post_ids"], serde_json::json!([922, 923]));
-    assert_eq!(repost["post_id"], 922);
-    let empty: Value =
-        serde_json::from_str(&a.ok(&["export", "--format", "json", "--service", "none"])).unwrap();
-    assert_eq!(empty, serde_json::json!([]));
-
-    let list: Value = serde_json::from_str(&a.ok(&["list", "--format", "json"])).unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 15);
-    let updates_csv = a.ok(&["export", "--updates", "--service", "teams"]);
-    let mut reader = csv::Reader::from_reader(updates_csv.as_bytes());
-    assert_eq!(
-        &reader.headers().unwrap().iter().take(7).collect::<Vec<_>>(),
-        &[
-            "id",
-            "last_updated",
-            "status",
-            "title",
-            "end_time",
-            "post_id",
-            "link"
-        ]
-    );
-    assert_eq!(reader.records().count(), 5 + 3, "TM530955 and TM532087");
-}
-
-#[test]
-fn csv_cells_that_spreadsheets_would_run_are_escaped_unless_asked_not_to() {
-    let a = Archive::empty();
-    let mut specs = Vec::new();
-    for (i, (record, title)) in [
-        ("EX700001", "=HYPERLINK(\"http://x\")"),
-        ("EX700002", "+1 users"),
-        ("EX700003", "-2 users"),
-        ("EX700004", "@SUM(A1)"),
-        ("EX700005", "Plain title"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let mut s = Spec::new(70 + i as u64, record, "investigating", 10, 8);
-        s.title = title.to_owned();
-        specs.push(s);
-    }
-    a.import_text("formulas.json", &page(&specs));
-    let titles = |args: &[&str]| -> Vec<String> {
-        let text = a.ok(args);
-        let mut reader = csv::Reader::from_reader(text.as_bytes());
-        let mut titles: Vec<String> = reader.records().map(|r| r.unwrap()[3].to_owned()).collect();
-        titles.sort();
-        titles
-    };
-    assert_eq!(
-        titles(&["export"]),
-        [
-            "'+1 users",
-            "'-2 users",
-            "'=HYPERLINK(\"http://x\")",
-            "'@SUM(A1)",
-            "Plain title"
-        ]
-    );
-    assert_eq!(
-        titles(&["export", "--no-formula-escape"]),
-        [
-            "+1 users",
-            "-2 users",
-            "=HYPERLINK(\"http://x\")",
-            "@SUM(A1)",
-            "Plain title"
-        ]
-    );
-    let json: Value = serde_json::from_str(&a.ok(&["export", "--format", "json"])).unwrap();
-    assert!(
-        json.as_array()
-            .unwrap()
-            .iter()
-            .any(|r| r["title"] == "=HYPERLINK(\"http://x\")"),
-        "JSON is not for spreadsheets: values stay as stored"
-    );
-}
-
-#[test]
 fn search_ranks_records_and_shows_a_snippet() {
     let a = Archive::feed();
     let out = a.ok(&["search", "--format", "json", "outlook", "web"]);
@@ -709,107 +523,6 @@ fn list_fits_the_terminal_width_and_colours_only_when_allowed() {
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&no_color.stdout).contains('\u{1b}'));
-}
-
-#[test]
-fn export_to_a_file_goes_through_a_temp_file_and_matches_stdout() {
-    let a = Archive::feed();
-    let out_dir = a.dir.path().join("reports");
-    std::fs::create_dir(&out_dir).unwrap();
-    let path = out_dir.join("march.csv");
-    std::fs::write(&path, "old report").unwrap();
-    let target = path.to_str().unwrap();
-    let run = a.run(&["export", "--output", target]);
-    assert!(run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("wrote 15 rows"));
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), a.ok(&["export"]));
-    let names: Vec<_> = std::fs::read_dir(&out_dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, ["march.csv"], "no temp file left behind");
-
-    let missing = a.dir.path().join("no-such-dir").join("x.csv");
-    let failed = a.run(&["export", "--output", missing.to_str().unwrap()]);
-    assert!(!failed.status.success());
-    assert!(String::from_utf8_lossy(&failed.stderr).contains("cannot write the export to"));
-}
-
-/// Enough generated records that an export overflows any pipe buffer.
-fn big_archive() -> Archive {
-    let a = Archive::empty();
-    let specs: Vec<Spec> = (0..600u64)
-        .map(|i| {
-            let id: &'static str = Box::leak(format!("EX{}", 800_000 + i).into_boxed_str());
-            Spec::new(
-                10_000 + i,
-                id,
-                "serviceDegradation",
-                1 + (i % 28) as u32,
-                (i % 24) as u32,
-            )
-        })
-        .collect();
-    a.import_text("big.json", &page(&specs));
-    a
-}
-
-#[test]
-fn export_into_a_closed_pipe_ends_quietly_with_exit_0() {
-    let a = big_archive();
-    // Close the reading end at once: healthfeed's first write meets a closed pipe.
-    let mut child = Process::new(env!("CARGO_BIN_EXE_healthfeed"))
-        .arg("--db")
-        .arg(&a.db)
-        .args(["export", "--updates", "--format", "ndjson"])
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take());
-    let mut stderr = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr, "");
-
-    // And as a shell user writes it, with the pipeline's status checked.
-    let script = format!(
-        "set -o pipefail; {:?} --db {:?} export | head -1",
-        env!("CARGO_BIN_EXE_healthfeed"),
-        a.db
-    );
-    let out = Process::new("bash").args(["-c", &script]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for cmd in ["list", "search users"] {
-        let script = format!(
-            "set -o pipefail; {:?} --db {:?} {cmd} --limit 600 | head -1",
-            env!("CARGO_BIN_EXE_healthfeed"),
-            a.db
-        );
-        let out = Process::new("bash").args(["-c", &script]).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{cmd}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
 }
 
 #[test]
