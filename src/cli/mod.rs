@@ -102,27 +102,10 @@ pub fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(failure) if is_broken_pipe(&failure.error) => Exit::Success.into(),
         Err(failure) => {
-            eprintln!("healthfeed: {}", render(&failure.error));
+            eprintln!("healthfeed: {}", commands::describe(failure.error.as_ref()));
             failure.exit.into()
         }
     }
-}
-
-/// The error and its causes on one line, each cause once: some messages
-/// already quote their cause, and repeating it would only add noise.
-fn render(error: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in error.chain() {
-        let part = cause.to_string();
-        if text.contains(&part) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&part);
-    }
-    text
 }
 
 /// `healthfeed export | head` closes the pipe early; that is the reader's choice, not an error.

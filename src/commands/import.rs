@@ -48,8 +48,9 @@ pub fn run(
     let run = store.begin_run("import", Some(&labels(sources)))?;
     let result = import_all(store, sources, &mut on_reject);
     match &result {
-        Ok(outcome) => store.finish_run(run, Ok(&Counts::from(outcome)))?,
-        Err(e) => store.finish_run(run, Err::<&Counts, _>(&e.to_string()))?,
+        // Import drops change lists per batch, so the outcome holds counts only.
+        Ok(outcome) => store.finish_run(run, Ok(outcome))?,
+        Err(e) => store.finish_run(run, Err::<&BatchOutcome, _>(&super::describe(e)))?,
     }
     result
 }
@@ -160,28 +161,4 @@ fn labels(sources: &[Source]) -> String {
         .map(Source::label)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The counts logged for a run (changes are not kept in the log).
-#[derive(serde::Serialize)]
-pub struct Counts {
-    posts: u64,
-    new_records: u64,
-    updated_records: u64,
-    unchanged: u64,
-    not_records: u64,
-    failed: u64,
-}
-
-impl From<&BatchOutcome> for Counts {
-    fn from(o: &BatchOutcome) -> Self {
-        Counts {
-            posts: o.posts,
-            new_records: o.new_records,
-            updated_records: o.updated_records,
-            unchanged: o.unchanged,
-            not_records: o.not_records,
-            failed: o.failed,
-        }
-    }
 }

@@ -19,6 +19,25 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+/// An error and its causes on one line, each cause once: some messages
+/// already quote their cause, and repeating it would only add noise. Used for
+/// what the CLI prints and for what the run log keeps, so both read the same.
+pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = String::new();
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+        cause = e.source();
+    }
+    text
+}
+
 /// A named input: a file path, or `-` for standard input.
 #[derive(Debug, Clone)]
 pub struct Source(pub PathBuf);
@@ -47,5 +66,29 @@ impl Source {
                 File::open(&self.0)?,
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describe_names_each_cause_once() {
+        let inner = io::Error::other("disk I/O error");
+        let quoting = import::Error::Open {
+            input: "a.json".into(),
+            source: io::Error::other("No such file"),
+        };
+        let outer = crate::store::StoreError::CreateDir {
+            path: "/x".into(),
+            source: inner,
+        };
+        assert_eq!(
+            describe(&outer),
+            "cannot create the archive folder /x: disk I/O error"
+        );
+        // The message already quotes its cause; it is not repeated.
+        assert_eq!(describe(&quoting).matches("No such file").count(), 1);
     }
 }

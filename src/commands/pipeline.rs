@@ -29,16 +29,6 @@ pub fn judge(json: &str) -> (Option<PostRef>, Outcome) {
     (Some(post.meta), outcome)
 }
 
-/// Parses one raw post into the form the store takes.
-pub fn incoming(json: &str) -> Incoming<'_> {
-    let (meta, outcome) = judge(json);
-    Incoming {
-        json,
-        meta,
-        outcome,
-    }
-}
-
 /// A batch of already-judged posts from one origin, stamped with the current parser version.
 pub fn batch<'a>(origin: &'a str, posts: Vec<Incoming<'a>>, cursor: Option<String>) -> Batch<'a> {
     Batch {

@@ -10,7 +10,7 @@ pub fn run(store: &mut Store) -> Result<ReparseOutcome, StoreError> {
     let result = store.reparse(PARSER_VERSION, pipeline::judge);
     match &result {
         Ok(outcome) => store.finish_run(run, Ok(outcome))?,
-        Err(e) => store.finish_run(run, Err::<&ReparseOutcome, _>(&e.to_string()))?,
+        Err(e) => store.finish_run(run, Err::<&ReparseOutcome, _>(&super::describe(e)))?,
     }
     result
 }

@@ -166,7 +166,7 @@ fn sync_source(
         let posts_url = match posts_url(store, &origin, source, remembered, client) {
             Ok(url) => url,
             Err(e) => {
-                report.error = Some(e.to_string());
+                report.error = Some(super::describe(&e));
                 return Ok(report);
             }
         };
@@ -195,7 +195,7 @@ fn sync_source(
                 remembered = None;
             }
             Some(e) => {
-                report.error = Some(e.to_string());
+                report.error = Some(super::describe(&e));
                 return Ok(report);
             }
             None => return Ok(report),
