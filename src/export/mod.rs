@@ -230,30 +230,15 @@ pub fn write_atomically<T, E: From<io::Error>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Classification, Kind, Record, RecordId, Status};
+    use crate::model::{Record, RecordId};
 
+    /// The shared test record, with a formula title, two mentions and a link.
     fn record() -> Record {
-        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
-        Record {
-            id: RecordId::parse("DZ534539").unwrap(),
-            kind: Kind::Health,
-            service: Some("Microsoft 365 Defender".into()),
-            title: "=HYPERLINK(\"x\")".into(),
-            status: Some(Status::ServiceRestored),
-            classification: Classification::Incident,
-            user_impact: None,
-            start_time: t("2023-03-29T07:00:00Z"),
-            end_time: Some(t("2023-03-29T17:15:00Z")),
-            last_updated: t("2023-03-29T18:23:04Z"),
-            closed: true,
-            update_count: 3,
-            first_seen: t("2023-03-29T08:00:00Z"),
-            related_ids: vec![
-                RecordId::parse("DZ534548").unwrap(),
-                RecordId::parse("MC883199").unwrap(),
-            ],
-            link: Some("https://m365jp.net/p".into()),
-        }
+        let mut r = rows::tests::record();
+        r.title = "=HYPERLINK(\"x\")".into();
+        r.related_ids.push(RecordId::parse("MC883199").unwrap());
+        r.link = Some("https://m365jp.net/p".into());
+        r
     }
 
     fn write(format: Format, escape: bool) -> String {

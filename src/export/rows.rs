@@ -337,12 +337,13 @@ pub fn stat_rows(stats: &Stats) -> Vec<StatRow<'_>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::export::{Format, Options, Writer};
     use crate::model::{Classification, Status};
 
-    fn record() -> Record {
+    /// A closed incident record, shared by the export tests.
+    pub(crate) fn record() -> Record {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
         Record {
             id: RecordId::parse("DZ534539").unwrap(),
