@@ -46,7 +46,15 @@ pub fn run(
     mut on_reject: impl FnMut(&str, &str),
 ) -> Result<BatchOutcome, Error> {
     let run = store.begin_run("import", Some(&labels(sources)))?;
-    let result = import_all(store, sources, &mut on_reject);
+    let bulk = store.begin_bulk();
+    let mut result = import_all(store, sources, &mut on_reject);
+    if bulk && let Err(e) = store.end_bulk() {
+        // The posts are in; only the journal mode is left to restore, which the
+        // next open does anyway. Report it unless the import already failed.
+        if result.is_ok() {
+            result = Err(e.into());
+        }
+    }
     match &result {
         // Import drops change lists per batch, so the outcome holds counts only.
         Ok(outcome) => store.finish_run(run, Ok(outcome))?,
@@ -77,7 +85,20 @@ fn import_all(
 /// Parsed posts of one input, ready to store.
 struct Chunk {
     input: String,
-    posts: Vec<(Box<str>, Option<PostRef>, Outcome)>,
+    /// The posts' exact texts, which the store borrows.
+    jsons: Vec<Box<str>>,
+    /// What the parser made of each, moved into the store's batch.
+    verdicts: Vec<(Option<PostRef>, Outcome)>,
+}
+
+impl Chunk {
+    fn new(input: String) -> Self {
+        Chunk {
+            input,
+            jsons: Vec::with_capacity(BATCH),
+            verdicts: Vec::with_capacity(BATCH),
+        }
+    }
 }
 
 /// Reads and judges every input, sending chunks of [`BATCH`] posts; stops at the first fault.
@@ -91,10 +112,7 @@ fn read_all(sources: &[Source], tx: &SyncSender<Result<Chunk, Error>>) {
                 return;
             }
         };
-        let mut chunk = Chunk {
-            input: input.clone(),
-            posts: Vec::with_capacity(BATCH),
-        };
+        let mut chunk = Chunk::new(input.clone());
         for post in PostReader::new(reader) {
             let json = match post {
                 Ok(json) => json,
@@ -105,18 +123,12 @@ fn read_all(sources: &[Source], tx: &SyncSender<Result<Chunk, Error>>) {
                     return;
                 }
             };
-            let (meta, outcome) = pipeline::judge(&json);
-            chunk.posts.push((json, meta, outcome));
-            if chunk.posts.len() == BATCH {
-                let full = std::mem::replace(&mut chunk.posts, Vec::with_capacity(BATCH));
+            chunk.verdicts.push(pipeline::judge(&json));
+            chunk.jsons.push(json);
+            if chunk.jsons.len() == BATCH {
+                let full = std::mem::replace(&mut chunk, Chunk::new(input.clone()));
                 // The receiver is gone only when storing failed: stop reading.
-                if tx
-                    .send(Ok(Chunk {
-                        input: input.clone(),
-                        posts: full,
-                    }))
-                    .is_err()
-                {
+                if tx.send(Ok(full)).is_err() {
                     return;
                 }
             }
@@ -134,15 +146,15 @@ fn write_chunk(
     on_reject: &mut impl FnMut(&str, &str),
 ) -> Result<BatchOutcome, Error> {
     let mut by_origin: BTreeMap<String, Vec<Incoming<'_>>> = BTreeMap::new();
-    for (json, meta, outcome) in &chunk.posts {
-        if let Outcome::Rejected { reason, .. } = outcome {
+    for (json, (meta, outcome)) in chunk.jsons.iter().zip(chunk.verdicts) {
+        if let Outcome::Rejected { reason, .. } = &outcome {
             on_reject(&chunk.input, reason);
         }
         let origin = pipeline::origin_of(meta.as_ref().and_then(|m| m.link.as_deref()));
         by_origin.entry(origin).or_default().push(Incoming {
             json,
-            meta: meta.clone(),
-            outcome: outcome.clone(),
+            meta,
+            outcome,
         });
     }
     let mut total = BatchOutcome::default();

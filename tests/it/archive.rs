@@ -333,6 +333,38 @@ fn reparse_rebuilds_rows_written_by_an_older_parser() {
 }
 
 #[test]
+fn an_import_hands_the_archive_back_in_wal_mode() {
+    let a = Archive::new();
+    a.import(&a.write("p.json", &page(&history())));
+    // Readers never wait on a writer only in WAL mode; import leaves it there.
+    let mode: String = a
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert!(!a.db.with_extension("db-journal").exists());
+}
+
+#[test]
+fn an_import_beside_an_open_reader_lands_and_the_reader_keeps_its_snapshot() {
+    let a = Archive::new();
+    a.import(&a.write("first.json", &page(&history()[..3])));
+    // A reader mid-transaction, as a long export or a Datasette page would be.
+    let reader = a.conn();
+    reader.execute_batch("BEGIN").unwrap();
+    let count = |c: &Connection| -> i64 {
+        c.query_row("SELECT count(*) FROM raw_posts", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(count(&reader), 3);
+    let out = a.import(&a.write("all.json", &page(&history())));
+    assert_eq!(out["posts"], 7, "{out}");
+    assert_eq!(count(&reader), 3, "the reader's snapshot moved under it");
+    reader.execute_batch("COMMIT").unwrap();
+    assert_eq!(count(&reader), 7);
+}
+
+#[test]
 fn status_reports_what_the_archive_holds() {
     let a = Archive::new();
     a.import(&a.write("p.json", &page(&history())));

@@ -108,6 +108,53 @@ fn a_sync_killed_at_any_point_resumes_to_the_same_archive_as_a_clean_run() {
     assert_eq!(integrity(&killed), "ok");
 }
 
+#[test]
+fn an_import_killed_mid_batch_keeps_whole_batches_and_finishes_on_rerun() {
+    // Three batches of 500 posts: big enough that kills land inside a write.
+    let specs: Vec<Spec> = (1..=1500u64)
+        .map(|i| {
+            let record = ["EX710001", "EX710002", "SP710003"][(i % 3) as usize];
+            Spec::new(
+                i,
+                record,
+                "serviceDegradation",
+                1 + (i / 60) as u32,
+                (i % 24) as u32,
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.json");
+    std::fs::write(&file, page(&specs)).unwrap();
+    let clean = dir.path().join("clean.db");
+    import(&clean, &file);
+
+    let killed = dir.path().join("killed.db");
+    for after_ms in [150, 400, 900, 1600] {
+        let mut child = Command::new(BIN)
+            .args(["--db", killed.to_str().unwrap(), "import"])
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(after_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        if !killed.exists() {
+            continue;
+        }
+        // A read-only command must cope with whatever the kill left (a hot journal).
+        ok(&killed, &["status"]);
+        assert_eq!(integrity(&killed), "ok", "after a kill at {after_ms} ms");
+        let n = raw_posts(&killed);
+        assert_eq!(n % 500, 0, "a batch was half-written: {n} posts");
+    }
+    import(&killed, &file);
+    assert_eq!(stored(&killed), stored(&clean));
+    assert_eq!(timelines(&killed), timelines(&clean));
+}
+
 /// An archive holding one small history, and its row counts.
 fn small_archive(dir: &Path) -> (PathBuf, i64) {
     let db = dir.join("a.db");
