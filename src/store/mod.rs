@@ -13,6 +13,7 @@ mod records;
 mod reparse;
 mod schema;
 mod search;
+mod settle;
 mod sources;
 mod stats;
 

@@ -182,6 +182,26 @@ fn an_older_update_arriving_late_joins_the_timeline_only() {
 }
 
 #[test]
+fn two_updates_with_the_same_last_updated_resolve_to_the_later_post_in_any_order() {
+    let first = Spec::new(21, "EX100021", "serviceDegradation", 5, 9);
+    let mut second = Spec::new(22, "EX100021", "serviceDegradation", 5, 9);
+    second.title = "Users can't send mail from Outlook".into();
+    second.modified_gmt = "2023-03-05T09:45:00".into();
+    second.slug_suffix = "-2";
+    let expect = [
+        "Text(\"Users can't send mail from Outlook\")|Integer(2)|Text(\"https://m365jp.net/index.php/servicedegradation-ex100021-2\")",
+    ];
+    for order in [[&first, &second], [&second, &first]] {
+        let a = Archive::new();
+        for (i, spec) in order.iter().enumerate() {
+            a.import(&a.write(&format!("{i}.json"), &post(spec)));
+        }
+        let got = a.rows("SELECT title, update_count, link FROM records WHERE id = 'EX100021'");
+        assert_eq!(got, expect);
+    }
+}
+
+#[test]
 fn an_edited_post_keeps_both_versions_and_the_record_follows_the_edit() {
     let a = Archive::new();
     let v1 = Spec::new(20, "EX600006", "serviceDegradation", 6, 9);

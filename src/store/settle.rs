@@ -1,0 +1,192 @@
+//! Settling records: after a batch, each touched record is pointed at its
+//! latest update and its columns refreshed from it, whatever order the posts came in.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, Statement, Transaction, params};
+
+use super::ingest::{BatchOutcome, StatusChange};
+use crate::model::{RecordId, Status};
+
+/// A record's state when the batch first touched it.
+#[derive(Clone)]
+pub(super) struct Before {
+    current_update: Option<i64>,
+    status: Option<String>,
+}
+
+/// Remembers a record's state the first time a batch touches it.
+pub(super) fn touch(
+    tx: &Transaction<'_>,
+    record: &str,
+    touched: &mut HashMap<String, Before>,
+) -> rusqlite::Result<()> {
+    if touched.contains_key(record) {
+        return Ok(());
+    }
+    let before = tx
+        .prepare_cached("SELECT current_update_id, status FROM records WHERE id = ?1")?
+        .query_row([record], |r| {
+            Ok(Before {
+                current_update: r.get(0)?,
+                status: r.get(1)?,
+            })
+        })
+        .optional()?
+        .unwrap_or(Before {
+            current_update: None,
+            status: None,
+        });
+    touched.insert(record.to_owned(), before);
+    Ok(())
+}
+
+/// Recomputes every touched record from its timeline and tallies what changed.
+pub(super) fn settle(
+    tx: &Transaction<'_>,
+    touched: HashMap<String, Before>,
+    out: &mut BatchOutcome,
+) -> rusqlite::Result<()> {
+    let mut ids: Vec<_> = touched.into_iter().collect();
+    ids.sort_by(|a, b| a.0.cmp(&b.0));
+    // Prepared here rather than taken from the statement cache: the cache clears
+    // bindings on return, and SQLite answers that by recompiling this query at its
+    // next use (its plan depends on the bound ID), which cost a fifth of settling.
+    let mut timeline = tx.prepare(TIMELINE)?;
+    for (record, before) in ids {
+        let after = recompute(tx, &mut timeline, &record)?;
+        let Some((update_id, status, service, title)) = after else {
+            continue;
+        };
+        let changed_status = before.current_update.is_none() || before.status != status;
+        match before.current_update {
+            None => out.new_records += 1,
+            Some(old) if old != update_id => out.updated_records += 1,
+            Some(_) => {}
+        }
+        if changed_status && before.current_update.is_some() {
+            out.status_changes += 1;
+        }
+        if changed_status && let Ok(id) = RecordId::parse(&record) {
+            out.changes.push(StatusChange {
+                id,
+                from: before.status.filter(|_| before.current_update.is_some()),
+                to: status,
+                service,
+                title,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The update a record's state comes from, with what `--changes` reports of it.
+type Current = (i64, Option<String>, Option<String>, String);
+
+/// One update of a record, with what picks the current one and names its link.
+struct Candidate {
+    id: i64,
+    last_updated: String,
+    status: Option<String>,
+    /// Newest `modified_gmt` of the posts carrying it (`''` for a post without one).
+    newest_modified: Option<String>,
+    /// Highest post id carrying it.
+    newest_post: Option<i64>,
+    /// Link of the newest carrying post, by (modified_gmt, post id).
+    link: Option<(Option<String>, i64, Option<String>)>,
+}
+
+/// A record's updates with every post carrying each, in update order.
+const TIMELINE: &str = "SELECT u.id, u.last_updated, p.modified_gmt, p.post_id, p.link, u.status
+     FROM updates u LEFT JOIN posts p ON p.update_id = u.id
+     WHERE u.record_id = ?1 ORDER BY u.id";
+
+/// Points `record` at its latest update (ties: the later post) and refreshes its columns.
+///
+/// One indexed walk over the record's updates and their posts, with the choice
+/// made here: the same ordering as SQL `ORDER BY last_updated DESC, newest
+/// modified DESC, newest post DESC, id DESC`, without a correlated subquery per row.
+fn recompute(
+    tx: &Transaction<'_>,
+    timeline: &mut Statement<'_>,
+    record: &str,
+) -> rusqlite::Result<Option<Current>> {
+    let mut rows = timeline.query([record])?;
+    let mut updates: Vec<Candidate> = Vec::new();
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.get(0)?;
+        if updates.last().is_none_or(|c| c.id != id) {
+            updates.push(Candidate {
+                id,
+                last_updated: row.get(1)?,
+                status: row.get(5)?,
+                newest_modified: None,
+                newest_post: None,
+                link: None,
+            });
+        }
+        let Some(post_id) = row.get::<_, Option<i64>>(3)? else {
+            continue; // no post carries this update (LEFT JOIN)
+        };
+        let modified: Option<String> = row.get(2)?;
+        let link: Option<String> = row.get(4)?;
+        if let Some(c) = updates.last_mut() {
+            let m = modified.clone().unwrap_or_default();
+            c.newest_modified = c.newest_modified.take().max(Some(m));
+            c.newest_post = c.newest_post.max(Some(post_id));
+            let key = (modified, post_id);
+            if c.link
+                .as_ref()
+                .is_none_or(|(m, p, _)| (m, p) < (&key.0, &key.1))
+            {
+                c.link = Some((key.0, key.1, link));
+            }
+        }
+    }
+    drop(rows);
+    let count = updates.len() as i64;
+    let first_seen = updates.iter().map(|c| c.last_updated.clone()).min();
+    let Some(current) = updates.into_iter().max_by(|a, b| {
+        (&a.last_updated, &a.newest_modified, a.newest_post, a.id).cmp(&(
+            &b.last_updated,
+            &b.newest_modified,
+            b.newest_post,
+            b.id,
+        ))
+    }) else {
+        tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
+            .execute([record])?;
+        return Ok(None);
+    };
+    let closed = current
+        .status
+        .as_deref()
+        .is_some_and(|status| Status::parse(status).is_closed());
+    let link = current.link.and_then(|(_, _, link)| link);
+    let found: Option<Current> = tx
+        .prepare_cached(
+            "INSERT INTO records(id, kind, current_update_id, service, title, status, classification,
+               user_impact, start_time, end_time, last_updated, closed, update_count, first_seen,
+               related_ids, link)
+             SELECT u.record_id, u.kind, u.id, u.service, u.title, u.status, u.classification,
+               u.user_impact, u.start_time, u.end_time, u.last_updated,
+               CASE WHEN u.kind = 'message' THEN u.end_time IS NOT NULL ELSE ?2 END,
+               ?3, ?4, u.related_ids, ?5
+             FROM updates u WHERE u.id = ?1
+             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,
+               current_update_id = excluded.current_update_id, service = excluded.service,
+               title = excluded.title, status = excluded.status,
+               classification = excluded.classification, user_impact = excluded.user_impact,
+               start_time = excluded.start_time, end_time = excluded.end_time,
+               last_updated = excluded.last_updated, closed = excluded.closed,
+               update_count = excluded.update_count, first_seen = excluded.first_seen,
+               related_ids = excluded.related_ids, link = excluded.link
+             RETURNING current_update_id, status, service, title",
+        )?
+        .query_row(
+            params![current.id, closed, count, first_seen, link],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(found)
+}
