@@ -89,32 +89,48 @@ fn main() {
     {
         let feed = dir.path().join(format!("feed-{n}.json"));
         generate(n, &feed);
-        let db = dir.path().join(format!("bench-{n}.db"));
-        let start = Instant::now();
-        let report = db.with_extension("rss");
-        let out = common::measured(env!("CARGO_BIN_EXE_healthfeed"), &report)
-            .arg("--db")
-            .arg(&db)
-            .args(["import", "--json"])
-            .arg(&feed)
-            .output()
-            .unwrap();
-        let secs = start.elapsed().as_secs_f64();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let bin = env!("CARGO_BIN_EXE_healthfeed");
         let feed_mb = std::fs::metadata(&feed).unwrap().len() as f64 / 1e6;
-        let db_mb = std::fs::metadata(&db).unwrap().len() as f64 / 1e6;
-        println!(
-            "import {n} posts ({feed_mb:.0} MB JSON): {secs:.2} s, {:.0} posts/s, peak RSS {}, \
-             archive {db_mb:.0} MB, {} records, {} unchanged",
-            n as f64 / secs,
-            common::rss_text(&report),
-            summary["new_records"],
-            summary["unchanged"],
-        );
+        // Every core the machine gives, then the issue's measure: all threads on one core.
+        for (label, name) in [("all cores", "all"), ("one core", "one")] {
+            let report = dir.path().join(format!("{name}.rss"));
+            let cmd = match name {
+                "all" => Some(common::measured(bin, &report)),
+                _ => common::measured_on_one_core(bin, &report),
+            };
+            let Some(mut cmd) = cmd else {
+                println!("import {n} posts, {label}: skipped (install util-linux for taskset)");
+                continue;
+            };
+            let db = dir.path().join(format!("bench-{n}-{name}.db"));
+            let start = Instant::now();
+            let out = cmd
+                .arg("--db")
+                .arg(&db)
+                .args(["import", "--json"])
+                .arg(&feed)
+                .output()
+                .unwrap();
+            let secs = start.elapsed().as_secs_f64();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let db_mb = std::fs::metadata(&db).unwrap().len() as f64 / 1e6;
+            let cpu = common::cpu_seconds(&report).map_or("n/a".to_owned(), |c| {
+                format!("{:.0} posts per CPU-second", n as f64 / c)
+            });
+            println!(
+                "import {n} posts ({feed_mb:.0} MB JSON), {label}: {secs:.2} s, {:.0} posts/s, {cpu}, \
+                 peak RSS {}, archive {db_mb:.0} MB, {} records, {} unchanged",
+                n as f64 / secs,
+                common::rss_text(&report),
+                summary["new_records"],
+                summary["unchanged"],
+            );
+            std::fs::remove_file(&db).unwrap();
+        }
     }
 }
