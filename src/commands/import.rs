@@ -47,13 +47,17 @@ pub fn run(
 ) -> Result<BatchOutcome, Error> {
     let run = store.begin_run("import", Some(&labels(sources)))?;
     let bulk = store.begin_bulk();
-    let mut result = import_all(store, sources, &mut on_reject);
-    if bulk && let Err(e) = store.end_bulk() {
-        // The posts are in; only the journal mode is left to restore, which the
-        // next open does anyway. Report it unless the import already failed.
-        if result.is_ok() {
-            result = Err(e.into());
-        }
+    let result = import_all(store, sources, &mut on_reject);
+    // Another process holding the archive past the busy timeout would make each
+    // write below wait as long again, only to fail the same way: leave the run
+    // marked unfinished, and the journal mode to the next open.
+    if matches!(result, Err(Error::Store(StoreError::Busy { .. }))) {
+        return result;
+    }
+    if bulk {
+        // Best effort: if a reader holds the archive now, the next open that may
+        // write switches back to WAL; every post is in either way.
+        store.end_bulk();
     }
     match &result {
         // Import drops change lists per batch, so the outcome holds counts only.

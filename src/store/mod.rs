@@ -253,14 +253,21 @@ impl Store {
         restored && matches!(mode.as_deref(), Ok("truncate"))
     }
 
-    /// Returns to WAL after [`Store::begin_bulk`], so readers no longer wait on writes.
+    /// Returns to WAL after [`Store::begin_bulk`], so readers no longer wait on writes;
+    /// says whether it did.
     ///
-    /// If another connection holds the archive now, the switch waits for it up to
-    /// the busy timeout; should it still fail, the next [`Store::open`] switches back.
-    pub fn end_bulk(&mut self) -> Result<(), StoreError> {
-        self.conn
-            .query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-            .map_err(|e| self.err("switching back to WAL", e))
+    /// Switching needs the archive to ourselves for a moment: this waits up to a
+    /// second for readers, and otherwise leaves the switch to the next
+    /// [`Store::open`], which always asks for WAL.
+    pub fn end_bulk(&mut self) -> bool {
+        if self.conn.busy_timeout(Duration::from_secs(1)).is_err() {
+            return false;
+        }
+        let mode = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+        let restored = self.conn.busy_timeout(BUSY_TIMEOUT).is_ok();
+        restored && matches!(mode.as_deref(), Ok("wal"))
     }
 
     /// The archive file's path.

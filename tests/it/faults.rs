@@ -108,9 +108,8 @@ fn a_sync_killed_at_any_point_resumes_to_the_same_archive_as_a_clean_run() {
     assert_eq!(integrity(&killed), "ok");
 }
 
-#[test]
-fn an_import_killed_mid_batch_keeps_whole_batches_and_finishes_on_rerun() {
-    // Three batches of 500 posts: big enough that kills land inside a write.
+/// A page of 1,500 posts over three records: three import batches of 500.
+fn three_batches(dir: &Path) -> PathBuf {
     let specs: Vec<Spec> = (1..=1500u64)
         .map(|i| {
             let record = ["EX710001", "EX710002", "SP710003"][(i % 3) as usize];
@@ -123,9 +122,15 @@ fn an_import_killed_mid_batch_keeps_whole_batches_and_finishes_on_rerun() {
             )
         })
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("big.json");
+    let file = dir.join("big.json");
     std::fs::write(&file, page(&specs)).unwrap();
+    file
+}
+
+#[test]
+fn an_import_killed_mid_batch_keeps_whole_batches_and_finishes_on_rerun() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = three_batches(dir.path());
     let clean = dir.path().join("clean.db");
     import(&clean, &file);
 
@@ -153,6 +158,87 @@ fn an_import_killed_mid_batch_keeps_whole_batches_and_finishes_on_rerun() {
     import(&killed, &file);
     assert_eq!(stored(&killed), stored(&clean));
     assert_eq!(timelines(&killed), timelines(&clean));
+}
+
+#[test]
+fn readers_started_during_an_import_keep_working_and_the_import_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, before) = small_archive(dir.path());
+    let file = three_batches(dir.path());
+    // Started with the archive to itself, the import writes through a rollback
+    // journal; readers that open meanwhile wait at most for a batch's commit.
+    let mut import = Command::new(BIN)
+        .args(["--db", db.to_str().unwrap(), "import"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut rounds = 0;
+    while import.try_wait().unwrap().is_none() && rounds < 200 {
+        // Commands that only read; `status` may write (it upgrades old archives).
+        for args in [
+            &["query", "EX700007"][..],
+            &["list", "--limit", "5"][..],
+            &["export", "--format", "csv"][..],
+            &["search", "malicious"][..],
+        ] {
+            ok(&db, args);
+        }
+        if rounds == 3 {
+            // A writer's open turns the archive back to WAL between two batches;
+            // the import carries on in WAL.
+            ok(&db, &["status"]);
+        }
+        rounds += 1;
+    }
+    assert!(rounds > 3, "the import ended before the readers ran");
+    let out = import.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(raw_posts(&db), before + 1500);
+    assert_eq!(integrity(&db), "ok");
+}
+
+#[test]
+fn a_read_held_past_the_busy_timeout_stops_an_import_cleanly_and_a_rerun_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, before) = small_archive(dir.path());
+    let file = three_batches(dir.path());
+    let child = Command::new(BIN)
+        .args(["--db", db.to_str().unwrap(), "import"])
+        .arg(&file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the first batch is in, a reader opens a transaction and keeps it, as
+    // a paused `healthfeed export | less` would.
+    let reader = Connection::open(&db).unwrap();
+    while raw_posts(&db) < before + 500 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    reader.execute_batch("BEGIN").unwrap();
+    let seen: i64 = reader
+        .query_row("SELECT count(*) FROM raw_posts", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        seen < before + 1500,
+        "the import ended before the reader began: give it more posts"
+    );
+    let out = child.wait_with_output().unwrap();
+    reader.execute_batch("COMMIT").unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{err}");
+    assert!(err.contains("locked by another process"), "{err}");
+    let kept = raw_posts(&db);
+    assert!(kept >= before + 500 && (kept - before) % 500 == 0, "{kept}");
+    import(&db, &file);
+    assert_eq!(raw_posts(&db), before + 1500);
+    assert_eq!(integrity(&db), "ok");
 }
 
 /// An archive holding one small history, and its row counts.
