@@ -5,11 +5,12 @@
 mod answer_args;
 mod answers;
 mod args;
+mod progress;
 mod show;
 mod sync;
 mod table;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -18,6 +19,7 @@ use clap::Parser;
 
 pub use args::{Cli, Command, ImportArgs, JsonFlag, ParseArgs, SyncArgs};
 
+use crate::commands::import::Event;
 use crate::commands::{self, Source};
 use crate::store::{self, Store, StoreError};
 
@@ -162,9 +164,26 @@ fn parse(args: ParseArgs) -> Result<Exit, Failure> {
 fn import(db: &std::path::Path, args: ImportArgs) -> Result<Exit, Failure> {
     let sources: Vec<Source> = args.files.into_iter().map(Source).collect();
     let mut store = Store::open(db)?;
-    let outcome = commands::import::run(&mut store, &sources, |input, reason| {
-        eprintln!("healthfeed: {input}: {reason}");
-    })?;
+    // A spinner with the count and rate on a terminal; nothing in a pipe or from cron.
+    let bar = (!args.json && io::stderr().is_terminal()).then(progress::counter);
+    let outcome = commands::import::run(&mut store, &sources, |event| match event {
+        Event::Rejected { input, reason } => {
+            let line = format!("healthfeed: {input}: {reason}");
+            match &bar {
+                Some(bar) => bar.suspend(|| eprintln!("{line}")),
+                None => eprintln!("{line}"),
+            }
+        }
+        Event::Stored { posts } => {
+            if let Some(bar) = &bar {
+                bar.set_position(posts);
+            }
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let outcome = outcome?;
     let mut out = io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &outcome).map_err(io::Error::from)?;

@@ -4,9 +4,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-use super::{Exit, Failure, SyncArgs};
+use super::{Exit, Failure, SyncArgs, progress};
 use crate::commands::sync::{self, Options, Progress, Report};
 use crate::fetch::{Client, Config};
 
@@ -32,7 +30,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Failure> {
         keep_changes: args.changes || args.json,
     };
     let show_bar = !args.quiet && !args.json && !args.verbose && io::stderr().is_terminal();
-    let bar = show_bar.then(new_bar);
+    let bar = show_bar.then(progress::bar);
     let mut seen = 0u64;
     let mut on_progress = |event: Progress<'_>| {
         let Some(bar) = &bar else { return };
@@ -69,17 +67,6 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Failure> {
     } else {
         Exit::Fetch
     })
-}
-
-fn new_bar() -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template(
-        "{spinner} {pos}/{len} posts  {per_sec}  eta {eta}  {wide_msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 fn print(report: &Report, args: &SyncArgs) -> io::Result<()> {

@@ -12,6 +12,23 @@ use crate::store::{BatchOutcome, Incoming, Outcome, Store, StoreError};
 /// Posts per transaction: big enough to amortise commits, small enough to keep memory flat.
 const BATCH: usize = 500;
 
+/// What an import reports as it goes, for the caller to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A post is not a record or failed to parse: the input it came from, and why.
+    Rejected {
+        /// The input's name.
+        input: &'a str,
+        /// The parser's reason.
+        reason: &'a str,
+    },
+    /// A batch was committed; `posts` have been read and stored so far.
+    Stored {
+        /// Posts so far, over every input.
+        posts: u64,
+    },
+}
+
 /// Why an import stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -38,16 +55,16 @@ pub enum Error {
     Store(#[from] StoreError),
 }
 
-/// Imports every input in order. `on_reject` hears of each post that is not a
-/// record or failed, with its input's name and the reason.
+/// Imports every input in order, telling `on_event` of each rejected post and
+/// each committed batch.
 pub fn run(
     store: &mut Store,
     sources: &[Source],
-    mut on_reject: impl FnMut(&str, &str),
+    mut on_event: impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     let run = store.begin_run("import", Some(&labels(sources)))?;
     let bulk = store.begin_bulk();
-    let result = import_all(store, sources, &mut on_reject);
+    let result = import_all(store, sources, &mut on_event);
     // Another process holding the archive past the busy timeout would make each
     // write below wait as long again, only to fail the same way: leave the run
     // marked unfinished, and the journal mode to the next open.
@@ -70,7 +87,7 @@ pub fn run(
 fn import_all(
     store: &mut Store,
     sources: &[Source],
-    on_reject: &mut impl FnMut(&str, &str),
+    on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     // Reading and parsing run on a second thread, one chunk ahead of storing:
     // the parser and SQLite's writes then use both cores. The one-slot channel
@@ -80,7 +97,8 @@ fn import_all(
         scope.spawn(move || read_all(sources, &tx));
         let mut total = BatchOutcome::default();
         for chunk in rx {
-            total.absorb(write_chunk(store, chunk?, on_reject)?);
+            total.absorb(write_chunk(store, chunk?, on_event)?);
+            on_event(Event::Stored { posts: total.posts });
         }
         Ok(total)
     })
@@ -147,12 +165,15 @@ fn read_all(sources: &[Source], tx: &SyncSender<Result<Chunk, Error>>) {
 fn write_chunk(
     store: &mut Store,
     chunk: Chunk,
-    on_reject: &mut impl FnMut(&str, &str),
+    on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     let mut by_origin: BTreeMap<String, Vec<Incoming<'_>>> = BTreeMap::new();
     for (json, (meta, outcome)) in chunk.jsons.iter().zip(chunk.verdicts) {
         if let Outcome::Rejected { reason, .. } = &outcome {
-            on_reject(&chunk.input, reason);
+            on_event(Event::Rejected {
+                input: &chunk.input,
+                reason,
+            });
         }
         let origin = pipeline::origin_of(meta.as_ref().and_then(|m| m.link.as_deref()));
         by_origin.entry(origin).or_default().push(Incoming {
