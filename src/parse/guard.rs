@@ -44,7 +44,7 @@ fn estimated_depth(html: &str, stop: usize) -> usize {
     let mut open: Vec<&[u8]> = Vec::new();
     let mut deepest = 0usize;
     let mut i = 0;
-    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         let lt = i + offset;
         let rest = &bytes[lt + 1..];
         let untracked_from = match rest {
@@ -250,7 +250,7 @@ fn start_tags(bytes: &[u8], limit: usize) -> usize {
     let mut count = 0;
     let mut i = 0;
     while count < limit
-        && let Some(offset) = bytes[i..].iter().position(|&b| b == b'<')
+        && let Some(offset) = memchr::memchr(b'<', &bytes[i..])
     {
         let from = i + offset + 1;
         i = from;
@@ -270,11 +270,7 @@ fn start_tags(bytes: &[u8], limit: usize) -> usize {
 }
 
 fn find(bytes: &[u8], from: usize, byte: u8) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == byte)
-        .map(|p| from + p)
+    memchr::memchr(byte, bytes.get(from..)?).map(|p| from + p)
 }
 
 /// Elements that close with an end tag of any element around them and cannot
