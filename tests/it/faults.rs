@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -108,23 +108,41 @@ fn a_sync_killed_at_any_point_resumes_to_the_same_archive_as_a_clean_run() {
     assert_eq!(integrity(&killed), "ok");
 }
 
-/// A page of 1,500 posts over three records: three import batches of 500.
-fn three_batches(dir: &Path) -> PathBuf {
-    let specs: Vec<Spec> = (1..=1500u64)
+/// A page of `count` posts (ids from 100 on) over three records.
+fn posts_file(dir: &Path, count: u64) -> PathBuf {
+    let specs: Vec<Spec> = (100..100 + count)
         .map(|i| {
             let record = ["EX710001", "EX710002", "SP710003"][(i % 3) as usize];
             Spec::new(
                 i,
                 record,
                 "serviceDegradation",
-                1 + (i / 60) as u32,
+                1 + (i % 27) as u32,
                 (i % 24) as u32,
             )
         })
         .collect();
-    let file = dir.join("big.json");
+    let file = dir.join(format!("posts-{count}.json"));
     std::fs::write(&file, page(&specs)).unwrap();
     file
+}
+
+/// `healthfeed --db DB import FILE` started in the background, its stderr kept.
+fn spawn_import(db: &Path, file: &Path) -> Child {
+    Command::new(BIN)
+        .arg("--db")
+        .arg(db)
+        .arg("import")
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Three import batches of 500 posts.
+fn three_batches(dir: &Path) -> PathBuf {
+    posts_file(dir, 1500)
 }
 
 #[test]
@@ -136,13 +154,7 @@ fn an_import_killed_mid_batch_keeps_whole_batches_and_finishes_on_rerun() {
 
     let killed = dir.path().join("killed.db");
     for after_ms in [150, 400, 900, 1600] {
-        let mut child = Command::new(BIN)
-            .args(["--db", killed.to_str().unwrap(), "import"])
-            .arg(&file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_import(&killed, &file);
         std::thread::sleep(Duration::from_millis(after_ms));
         child.kill().unwrap();
         child.wait().unwrap();
@@ -167,13 +179,7 @@ fn readers_started_during_an_import_keep_working_and_the_import_lands() {
     let file = three_batches(dir.path());
     // Started with the archive to itself, the import writes through a rollback
     // journal; readers that open meanwhile wait at most for a batch's commit.
-    let mut import = Command::new(BIN)
-        .args(["--db", db.to_str().unwrap(), "import"])
-        .arg(&file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut import = spawn_import(&db, &file);
     let mut rounds = 0;
     while import.try_wait().unwrap().is_none() && rounds < 200 {
         // Commands that only read; `status` may write (it upgrades old archives).
@@ -208,13 +214,7 @@ fn a_read_held_past_the_busy_timeout_stops_an_import_cleanly_and_a_rerun_finishe
     let dir = tempfile::tempdir().unwrap();
     let (db, before) = small_archive(dir.path());
     let file = three_batches(dir.path());
-    let child = Command::new(BIN)
-        .args(["--db", db.to_str().unwrap(), "import"])
-        .arg(&file)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_import(&db, &file);
     // Once the first batch is in, a reader opens a transaction and keeps it, as
     // a paused `healthfeed export | less` would.
     let reader = Connection::open(&db).unwrap();
@@ -263,20 +263,7 @@ fn raw_posts(db: &Path) -> i64 {
 
 /// A big import: 400 posts, enough to need more than a small file-size limit.
 fn big_file(dir: &Path) -> PathBuf {
-    let specs: Vec<Spec> = (100..500)
-        .map(|i| {
-            Spec::new(
-                i,
-                "SP800008",
-                "serviceDegradation",
-                1 + (i % 27) as u32,
-                (i % 24) as u32,
-            )
-        })
-        .collect();
-    let file = dir.join("big.json");
-    std::fs::write(&file, page(&specs)).unwrap();
-    file
+    posts_file(dir, 400)
 }
 
 #[test]
