@@ -241,16 +241,7 @@ impl Store {
     /// reader, another writer) nothing changes and the load runs in WAL.
     pub fn begin_bulk(&mut self) -> bool {
         // Never wait for other connections here: their presence is the answer.
-        if self.conn.busy_timeout(Duration::ZERO).is_err() {
-            return false;
-        }
-        let mode = self
-            .conn
-            .query_row("PRAGMA journal_mode = TRUNCATE", [], |r| {
-                r.get::<_, String>(0)
-            });
-        let restored = self.conn.busy_timeout(BUSY_TIMEOUT).is_ok();
-        restored && matches!(mode.as_deref(), Ok("truncate"))
+        self.switch_journal("truncate", Duration::ZERO)
     }
 
     /// Returns to WAL after [`Store::begin_bulk`], so readers no longer wait on writes;
@@ -260,14 +251,22 @@ impl Store {
     /// second for readers, and otherwise leaves the switch to the next
     /// [`Store::open`], which always asks for WAL.
     pub fn end_bulk(&mut self) -> bool {
-        if self.conn.busy_timeout(Duration::from_secs(1)).is_err() {
+        self.switch_journal("wal", Duration::from_secs(1))
+    }
+
+    /// Asks for journal `mode`, waiting up to `wait` for other connections; true if it took.
+    fn switch_journal(&mut self, mode: &str, wait: Duration) -> bool {
+        if self.conn.busy_timeout(wait).is_err() {
             return false;
         }
-        let mode = self
+        // PRAGMA takes no bound parameters; `mode` is one of our own constants.
+        let now = self
             .conn
-            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+            .query_row(&format!("PRAGMA journal_mode = {mode}"), [], |r| {
+                r.get::<_, String>(0)
+            });
         let restored = self.conn.busy_timeout(BUSY_TIMEOUT).is_ok();
-        restored && matches!(mode.as_deref(), Ok("wal"))
+        restored && now.is_ok_and(|now| now.eq_ignore_ascii_case(mode))
     }
 
     /// The archive file's path.
