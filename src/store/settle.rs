@@ -92,8 +92,15 @@ struct Candidate {
     newest_modified: Option<String>,
     /// Highest post id carrying it.
     newest_post: Option<i64>,
-    /// Link of the newest carrying post, by (modified_gmt, post id).
-    link: Option<(Option<String>, i64, Option<String>)>,
+    /// The newest carrying post, whose link the record shows.
+    newest: Option<Carrier>,
+}
+
+/// A post carrying an update: newest by (modified_gmt, post id) names the record's link.
+struct Carrier {
+    modified: Option<String>,
+    post_id: i64,
+    link: Option<String>,
 }
 
 /// A record's updates with every post carrying each, in update order.
@@ -122,24 +129,26 @@ fn recompute(
                 status: row.get(5)?,
                 newest_modified: None,
                 newest_post: None,
-                link: None,
+                newest: None,
             });
         }
         let Some(post_id) = row.get::<_, Option<i64>>(3)? else {
             continue; // no post carries this update (LEFT JOIN)
         };
-        let modified: Option<String> = row.get(2)?;
-        let link: Option<String> = row.get(4)?;
+        let carrier = Carrier {
+            modified: row.get(2)?,
+            post_id,
+            link: row.get(4)?,
+        };
         if let Some(c) = updates.last_mut() {
-            let m = modified.clone().unwrap_or_default();
-            c.newest_modified = c.newest_modified.take().max(Some(m));
+            let modified = carrier.modified.clone().unwrap_or_default();
+            c.newest_modified = c.newest_modified.take().max(Some(modified));
             c.newest_post = c.newest_post.max(Some(post_id));
-            let key = (modified, post_id);
-            if c.link
-                .as_ref()
-                .is_none_or(|(m, p, _)| (m, p) < (&key.0, &key.1))
-            {
-                c.link = Some((key.0, key.1, link));
+            let newer = |best: &Carrier| {
+                (&best.modified, best.post_id) < (&carrier.modified, carrier.post_id)
+            };
+            if c.newest.as_ref().is_none_or(newer) {
+                c.newest = Some(carrier);
             }
         }
     }
@@ -162,7 +171,7 @@ fn recompute(
         .status
         .as_deref()
         .is_some_and(|status| Status::parse(status).is_closed());
-    let link = current.link.and_then(|(_, _, link)| link);
+    let link = current.newest.and_then(|carrier| carrier.link);
     let found: Option<Current> = tx
         .prepare_cached(
             "INSERT INTO records(id, kind, current_update_id, service, title, status, classification,
