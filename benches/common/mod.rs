@@ -21,13 +21,11 @@ pub fn measured_on_one_core(program: &str, report: &Path) -> Option<Command> {
     let taskset = ["/usr/bin/taskset", "/bin/taskset"]
         .into_iter()
         .find(|p| Path::new(p).exists())?;
+    let timed = measured(program, report);
     let mut cmd = Command::new(taskset);
-    cmd.args(["-c", "0"]);
-    if Path::new("/usr/bin/time").exists() {
-        cmd.args(["/usr/bin/time", "-f", "%U %S %M", "-o"])
-            .arg(report);
-    }
-    cmd.arg(program);
+    cmd.args(["-c", "0"])
+        .arg(timed.get_program())
+        .args(timed.get_args());
     Some(cmd)
 }
 
