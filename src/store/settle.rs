@@ -154,7 +154,7 @@ fn recompute(
     }
     drop(rows);
     let count = updates.len() as i64;
-    let first_seen = updates.iter().map(|c| c.last_updated.clone()).min();
+    let first_seen = updates.iter().map(|c| &c.last_updated).min().cloned();
     let Some(current) = updates.into_iter().max_by(|a, b| {
         (&a.last_updated, &a.newest_modified, a.newest_post, a.id).cmp(&(
             &b.last_updated,
