@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod exit;
 pub mod export;
 pub mod fetch;
 pub mod input;

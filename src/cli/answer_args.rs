@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 
-use crate::model::RecordId;
+use crate::commands::Format;
+
+use crate::model::{Classification, Filter, Kind, RecordId, Status};
 
 /// Arguments of `healthfeed query`.
 #[derive(Debug, Args)]
@@ -63,6 +65,29 @@ pub struct FilterArgs {
     /// At most N rows, most recently updated first (search: the N best matches; default 20).
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
+}
+
+impl FilterArgs {
+    /// The plain filter the commands take.
+    pub fn to_filter(&self) -> Filter {
+        Filter {
+            service: self.service.clone(),
+            statuses: self.status.iter().map(|s| Status::parse(s)).collect(),
+            closed: match (self.open, self.closed) {
+                (true, _) => Some(false),
+                (_, true) => Some(true),
+                _ => None,
+            },
+            kind: self.kind.map(|k| match k {
+                KindArg::Health => Kind::Health,
+                KindArg::Message => Kind::Message,
+            }),
+            classification: self.classification.as_deref().map(Classification::parse),
+            since: self.since,
+            until: self.until,
+            limit: self.limit,
+        }
+    }
 }
 
 /// `--kind`.
@@ -141,6 +166,18 @@ pub struct ExportArgs {
     pub no_formula_escape: bool,
 }
 
+impl TableFormat {
+    /// The machine format rows are written in; `None` for the terminal table.
+    pub fn machine(self) -> Option<Format> {
+        match self {
+            TableFormat::Table => None,
+            TableFormat::Csv => Some(Format::Csv),
+            TableFormat::Json => Some(Format::Json),
+            TableFormat::Ndjson => Some(Format::Ndjson),
+        }
+    }
+}
+
 /// `list` and `search` formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TableFormat {
@@ -176,7 +213,17 @@ pub enum ExportFormat {
     Ndjson,
 }
 
+impl From<ExportFormat> for Format {
+    fn from(f: ExportFormat) -> Self {
+        match f {
+            ExportFormat::Csv => Format::Csv,
+            ExportFormat::Json => Format::Json,
+            ExportFormat::Ndjson => Format::Ndjson,
+        }
+    }
+}
+
 /// `--since` / `--until` for every command: the one time parser, against the clock.
-pub(super) fn when(text: &str) -> Result<DateTime<Utc>, crate::commands::when::BadWhen> {
-    crate::commands::when::parse(text, Utc::now())
+pub(super) fn when(text: &str) -> Result<DateTime<Utc>, super::when::BadWhen> {
+    super::when::parse(text, Utc::now())
 }

@@ -4,31 +4,25 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
-use super::{Exit, Failure, SyncArgs, progress};
-use crate::commands::sync::{self, Options, Progress, Report};
-use crate::fetch::{Client, Config};
+use super::{Error, Exit, SyncArgs, progress};
+use crate::commands::sync::{self, Options, Progress, Report, RequestLog};
 
-pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Failure> {
-    let config = Config {
-        connect_timeout: Duration::from_secs(args.timeout),
-        read_timeout: Duration::from_secs(args.timeout),
-        max_tries: args.retries.saturating_add(1),
-        backoff_base: Duration::from_millis(args.retry_base_ms),
-        settle: Duration::from_secs(args.settle_secs),
-        per_page: args.per_page,
-        ..Config::default()
-    };
-    let mut client = Client::new(config)?;
-    if args.verbose {
-        client = client.observe(|event| eprintln!("healthfeed: {event}"));
-    }
+pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     let options = Options {
         sources: args.sources.clone(),
         full: args.full,
         since: args.since,
         wait: Duration::from_secs(args.wait),
         keep_changes: args.changes || args.json,
+        timeout: Duration::from_secs(args.timeout),
+        retries: args.retries,
+        retry_base: Duration::from_millis(args.retry_base_ms),
+        settle: Duration::from_secs(args.settle_secs),
+        per_page: args.per_page,
     };
+    let log: Option<RequestLog> = args
+        .verbose
+        .then(|| Box::new(|line: &str| eprintln!("healthfeed: {line}")) as RequestLog);
     let show_bar = !args.quiet && !args.json && !args.verbose && io::stderr().is_terminal();
     let bar = show_bar.then(progress::bar);
     let mut seen = 0u64;
@@ -49,7 +43,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Failure> {
             }
         }
     };
-    let report = sync::run(db, &options, &client, &mut on_progress)?;
+    let report = sync::run(db, &options, log, &mut on_progress)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -5,16 +5,20 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use super::{Exit, Format};
 use crate::export::{Options, RecordRow, UpdateRow, Writer, write_atomically};
-use crate::store::{Filter, Store, StoreError};
+use crate::model::Filter;
+use crate::store::{Store, StoreError};
 
 /// What to export.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Which records (or updates).
     pub filter: Filter,
-    /// Format and formula escaping.
-    pub options: Options,
+    /// The format.
+    pub format: Format,
+    /// Prefix CSV cells a spreadsheet would run as a formula with `'`.
+    pub escape_formulas: bool,
     /// One row per update instead of one per record.
     pub updates: bool,
     /// The moment durations of ongoing records are measured to.
@@ -27,7 +31,7 @@ pub enum Error {
     /// The archive failed.
     #[error("cannot read the archive")]
     Store(#[from] StoreError),
-    /// Writing failed (a closed pipe ends the export quietly at the CLI).
+    /// Writing failed (a closed pipe ends the export quietly).
     #[error("cannot write the export")]
     Output(#[from] io::Error),
     /// The output file could not be written; any earlier file at that path is untouched.
@@ -40,30 +44,52 @@ pub enum Error {
     },
 }
 
-/// Writes the export to `out`; returns the number of rows.
-pub fn run<W: Write>(store: &Store, config: &Config, out: W) -> Result<u64, Error> {
-    if config.updates {
-        let mut writer = Writer::new::<UpdateRow<'_>>(out, config.options)?;
-        store.each_update(&config.filter, |u| -> Result<(), Error> {
-            Ok(writer.write(&UpdateRow::new(&u))?)
-        })?;
-        Ok(writer.finish()?)
-    } else {
-        let mut writer = Writer::new::<RecordRow<'_>>(out, config.options)?;
-        store.each_record(&config.filter, |r| -> Result<(), Error> {
-            Ok(writer.write(&RecordRow::new(&r, config.now))?)
-        })?;
-        Ok(writer.finish()?)
+impl Error {
+    /// The exit code: a file healthfeed cannot write is not an archive failure.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Store(e) => e.exit(),
+            Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
+            Error::File { .. } => Exit::File,
+        }
     }
 }
 
-/// Writes the export to `path` through a temporary file in the same folder.
-pub fn to_file(store: &Store, config: &Config, path: &Path) -> Result<u64, Error> {
-    write_atomically(path, |out| run(store, config, out)).map_err(|e| match e {
+/// Exports from the archive at `db` to `out`; returns the number of rows.
+pub fn run(db: &Path, config: &Config, out: &mut dyn Write) -> Result<u64, Error> {
+    let store = Store::open_read_only(db)?;
+    write(&store, config, out)
+}
+
+/// Exports from the archive at `db` to the file `path`, through a temporary
+/// file in the same folder renamed over it when complete; returns the number of rows.
+pub fn to_file(db: &Path, config: &Config, path: &Path) -> Result<u64, Error> {
+    let store = Store::open_read_only(db)?;
+    write_atomically(path, |out| write(&store, config, out)).map_err(|e| match e {
         Error::Output(source) => Error::File {
             path: path.to_owned(),
             source,
         },
         other => other,
     })
+}
+
+fn write(store: &Store, config: &Config, out: impl Write) -> Result<u64, Error> {
+    let options = Options {
+        format: config.format,
+        escape_formulas: config.escape_formulas,
+    };
+    if config.updates {
+        let mut writer = Writer::new::<UpdateRow<'_>>(out, options)?;
+        store.each_update(&config.filter, |u| -> Result<(), Error> {
+            Ok(writer.write(&UpdateRow::new(&u))?)
+        })?;
+        Ok(writer.finish()?)
+    } else {
+        let mut writer = Writer::new::<RecordRow<'_>>(out, options)?;
+        store.each_record(&config.filter, |r| -> Result<(), Error> {
+            Ok(writer.write(&RecordRow::new(&r, config.now))?)
+        })?;
+        Ok(writer.finish()?)
+    }
 }

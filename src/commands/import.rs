@@ -1,10 +1,11 @@
 //! `healthfeed import FILE…`: saved REST JSON into the archive, streaming.
 
 use std::collections::BTreeMap;
-
-use super::{Source, pipeline};
-use crate::input::{InputError, PostReader};
+use std::path::Path;
 use std::sync::mpsc::SyncSender;
+
+use super::{Exit, Input, pipeline};
+use crate::input::{InputError, PostReader};
 
 use crate::model::PostRef;
 use crate::store::{BatchOutcome, Incoming, Outcome, Store, StoreError};
@@ -55,13 +56,25 @@ pub enum Error {
     Store(#[from] StoreError),
 }
 
-/// Imports every input in order, telling `on_event` of each rejected post and
-/// each committed batch.
+impl Error {
+    /// The exit code: an input that cannot be read is a file problem, not the archive's.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Open { .. } | Error::Input { .. } => Exit::File,
+            Error::Store(e) => e.exit(),
+        }
+    }
+}
+
+/// Imports every input in order into the archive at `db` (created if need
+/// be), telling `on_event` of each rejected post and each committed batch.
 pub fn run(
-    store: &mut Store,
-    sources: &[Source],
+    db: &Path,
+    sources: &[Input],
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
+    let mut store = Store::open(db)?;
+    let store = &mut store;
     let run = store.begin_run("import", Some(&labels(sources)))?;
     let bulk = store.begin_bulk();
     let result = import_all(store, sources, &mut on_event);
@@ -86,7 +99,7 @@ pub fn run(
 
 fn import_all(
     store: &mut Store,
-    sources: &[Source],
+    sources: &[Input],
     on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     // Reading and parsing run on a second thread, one chunk ahead of storing:
@@ -124,7 +137,7 @@ impl Chunk {
 }
 
 /// Reads and judges every input, sending chunks of [`BATCH`] posts; stops at the first fault.
-fn read_all(sources: &[Source], tx: &SyncSender<Result<Chunk, Error>>) {
+fn read_all(sources: &[Input], tx: &SyncSender<Result<Chunk, Error>>) {
     for source in sources {
         let input = source.label();
         let reader = match source.open() {
@@ -192,10 +205,10 @@ fn write_chunk(
     Ok(total)
 }
 
-fn labels(sources: &[Source]) -> String {
+fn labels(sources: &[Input]) -> String {
     sources
         .iter()
-        .map(Source::label)
+        .map(Input::label)
         .collect::<Vec<_>>()
         .join(", ")
 }

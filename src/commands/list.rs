@@ -1,13 +1,55 @@
 //! `healthfeed list`: the records a filter selects, most recently updated first.
 
-use crate::model::Record;
-use crate::store::{Filter, Store, StoreError};
+use std::path::Path;
 
-/// Streams the selected records to `each`, one at a time.
-pub fn run<E: From<StoreError>>(
-    store: &Store,
+use chrono::{DateTime, Utc};
+
+use super::{Error, Rows};
+use crate::export::{Options, RecordRow, Writer};
+use crate::model::{Filter, Record};
+use crate::store::Store;
+
+/// What a listing found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Listed {
+    /// Rows written or handed on.
+    pub rows: u64,
+    /// Records the archive holds, counted only when no row matched (to say so).
+    pub archive_records: Option<u64>,
+}
+
+/// Streams the records `filter` selects from the archive at `db` to `rows`;
+/// durations of ongoing records in machine rows are measured at `now`.
+pub fn run(
+    db: &Path,
     filter: &Filter,
-    each: impl FnMut(Record) -> Result<(), E>,
-) -> Result<(), E> {
-    store.each_record(filter, each)
+    now: DateTime<Utc>,
+    rows: Rows<'_, Record>,
+) -> Result<Listed, Error> {
+    let store = Store::open_read_only(db)?;
+    let count = match rows {
+        Rows::Machine { format, out } => {
+            let mut writer = Writer::new::<RecordRow<'_>>(out, Options::new(format))?;
+            store.each_record(filter, |r| -> Result<(), Error> {
+                Ok(writer.write(&RecordRow::new(&r, now))?)
+            })?;
+            writer.finish()?
+        }
+        Rows::Each(each) => {
+            let mut n = 0;
+            store.each_record(filter, |r| -> Result<(), Error> {
+                n += 1;
+                Ok(each(r)?)
+            })?;
+            n
+        }
+    };
+    let archive_records = match count {
+        0 => Some(store.record_count()?),
+        _ => None,
+    };
+    Ok(Listed {
+        rows: count,
+        archive_records,
+    })
 }

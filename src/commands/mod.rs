@@ -1,7 +1,11 @@
-//! One module per subcommand, each a `run` that composes the library's layers.
+//! One module per subcommand: the only way into the library from the CLI.
 //!
-//! Commands never print: they write their product to the writer they are given
-//! and return a summary, leaving messages and exit codes to the CLI.
+//! Each command takes plain options, opens what it needs (the archive, the
+//! HTTP client, an output file), does the work through the layers below, and
+//! returns data for the caller to show. Commands never print to a terminal:
+//! rows in a machine format go to the writer they are given, everything else
+//! comes back as values. Every error a command returns says its own exit code
+//! ([`Error::exit`]).
 
 pub mod export;
 pub mod import;
@@ -12,12 +16,71 @@ pub mod query;
 pub mod reparse;
 pub mod search;
 pub mod stats;
+pub mod status;
 pub mod sync;
-pub mod when;
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+
+pub use crate::exit::Exit;
+pub use crate::export::Format;
+pub use crate::store::{
+    ArchiveStatus, BatchOutcome, ReparseOutcome, RunInfo, SearchOutcome, StatusChange,
+};
+
+use crate::store::{self, StoreError};
+
+/// Why a command failed; each variant knows its exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The archive failed (or is busy).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// `import` failed.
+    #[error(transparent)]
+    Import(#[from] import::Error),
+    /// `parse` failed.
+    #[error(transparent)]
+    Parse(#[from] parse::Error),
+    /// `search` failed.
+    #[error(transparent)]
+    Search(#[from] search::Error),
+    /// `export` failed.
+    #[error(transparent)]
+    Export(#[from] export::Error),
+    /// `sync` could not run.
+    #[error(transparent)]
+    Sync(#[from] sync::Error),
+    /// No `--db` and no platform data folder to put the archive in.
+    #[error("cannot find a data folder for the archive: pass --db PATH or set HEALTHFEED_DB")]
+    NoDataFolder,
+    /// The rows could not be written to their output.
+    #[error("cannot write the output")]
+    Output(#[source] io::Error),
+}
+
+impl Error {
+    /// The exit code this failure ends the process with.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Store(e) => e.exit(),
+            Error::Import(e) => e.exit(),
+            Error::Parse(e) => e.exit(),
+            Error::Search(e) => e.exit(),
+            Error::Export(e) => e.exit(),
+            Error::Sync(e) => e.exit(),
+            Error::NoDataFolder => Exit::Archive,
+            Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
+        }
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        Error::Output(e)
+    }
+}
 
 /// An error and its causes on one line, each cause once: some messages
 /// already quote their cause, and repeating it would only add noise. Used for
@@ -38,11 +101,30 @@ pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-/// A named input: a file path, or `-` for standard input.
-#[derive(Debug, Clone)]
-pub struct Source(pub PathBuf);
+/// The archive to use: `db` when given (from `--db` or `HEALTHFEED_DB`), else
+/// `healthfeed.db` in the platform's data folder.
+pub fn archive_path(db: Option<PathBuf>) -> Result<PathBuf, Error> {
+    db.or_else(store::default_path).ok_or(Error::NoDataFolder)
+}
 
-impl Source {
+/// Where a command's rows go.
+pub enum Rows<'a, T> {
+    /// Written by the command, in a machine format, to `out`.
+    Machine {
+        /// The format.
+        format: Format,
+        /// The writer.
+        out: &'a mut dyn Write,
+    },
+    /// Handed one at a time to the caller, who shows them.
+    Each(&'a mut dyn FnMut(T) -> io::Result<()>),
+}
+
+/// A named input file: a path, or `-` for standard input.
+#[derive(Debug, Clone)]
+pub struct Input(pub PathBuf);
+
+impl Input {
     /// How the input is named in messages.
     pub fn label(&self) -> String {
         if self.is_stdin() {
@@ -80,7 +162,7 @@ mod tests {
             input: "a.json".into(),
             source: io::Error::other("No such file"),
         };
-        let outer = crate::store::StoreError::CreateDir {
+        let outer = StoreError::CreateDir {
             path: "/x".into(),
             source: inner,
         };
@@ -90,5 +172,17 @@ mod tests {
         );
         // The message already quotes its cause; it is not repeated.
         assert_eq!(describe(&quoting).matches("No such file").count(), 1);
+    }
+
+    #[test]
+    fn usage_errors_exit_2_and_unwritable_files_are_not_archive_failures() {
+        assert_eq!(Error::from(search::Error::Empty).exit(), Exit::Usage);
+        let file = export::Error::File {
+            path: "/nope/x.csv".into(),
+            source: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(Error::from(file).exit(), Exit::File);
+        let pipe = Error::Output(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert_eq!(pipe.exit(), Exit::Success);
     }
 }

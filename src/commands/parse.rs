@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::ser::{SerializeSeq, Serializer};
 
-use super::Source;
+use super::{Exit, Input};
 use crate::input::{InputError, PostReader};
 use crate::parse::{self, ParseError};
 
@@ -47,12 +47,22 @@ pub enum Error {
     Output(#[source] io::Error),
 }
 
+impl Error {
+    /// The exit code: inputs and the output are files, not the archive.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Open { .. } | Error::Input { .. } => Exit::File,
+            Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
+        }
+    }
+}
+
 /// Parses every post of `sources` in order and streams the updates to `out` as
 /// one pretty-printed JSON array. Rejected posts go to `on_reject` with their
 /// input's name. The array is closed even when an input fails midway, so what
 /// was printed is still valid JSON.
 pub fn run(
-    sources: &[Source],
+    sources: &[Input],
     out: &mut dyn Write,
     mut on_reject: impl FnMut(&str, &ParseError),
 ) -> Result<Outcome, Error> {

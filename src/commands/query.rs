@@ -3,9 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use std::path::Path;
+
+use super::Error;
 use crate::model::{Kind, RecordDetail, RecordId, Section};
 use crate::parse;
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 
 /// One record's answer: its detail plus what is derived on read.
 #[derive(Debug, Clone, Serialize)]
@@ -27,21 +30,30 @@ pub enum Found {
     /// The archive holds it.
     Record(Box<Answer>),
     /// The archive does not hold it.
-    Missing(RecordId),
+    Missing {
+        /// The ID asked for.
+        id: RecordId,
+        /// How many records the archive does hold.
+        archive_records: u64,
+    },
 }
 
-/// Looks up each ID in order. The machine translation is kept only when
-/// `translation` is set; durations of ongoing records run to `now`.
+/// Looks up each ID in order in the archive at `db`. The machine translation
+/// is kept only when `translation` is set; durations of ongoing records run to `now`.
 pub fn run(
-    store: &Store,
+    db: &Path,
     ids: &[RecordId],
     translation: bool,
     now: DateTime<Utc>,
-) -> Result<Vec<Found>, StoreError> {
+) -> Result<Vec<Found>, Error> {
+    let store = Store::open_read_only(db)?;
     ids.iter()
         .map(|id| {
             Ok(match store.detail(id)? {
-                None => Found::Missing(id.clone()),
+                None => Found::Missing {
+                    id: id.clone(),
+                    archive_records: store.record_count()?,
+                },
                 Some(mut detail) => {
                     if !translation {
                         detail.machine_translation = None;

@@ -1,16 +1,19 @@
 //! `healthfeed reparse`: rebuild everything derived from the raw posts with today's parser.
 
-use super::pipeline;
-use crate::parse::PARSER_VERSION;
-use crate::store::{ReparseOutcome, Store, StoreError};
+use std::path::Path;
 
-/// Replays every stored post through the current parser, in one transaction.
-pub fn run(store: &mut Store) -> Result<ReparseOutcome, StoreError> {
+use super::{Error, ReparseOutcome, pipeline};
+use crate::parse::PARSER_VERSION;
+use crate::store::Store;
+
+/// Replays every post stored in the archive at `db` through the current parser, in one transaction.
+pub fn run(db: &Path) -> Result<ReparseOutcome, Error> {
+    let mut store = Store::open(db)?;
     let run = store.begin_run("reparse", None)?;
     let result = store.reparse(PARSER_VERSION, pipeline::judge);
     match &result {
         Ok(outcome) => store.finish_run(run, Ok(outcome))?,
         Err(e) => store.finish_run(run, Err::<&ReparseOutcome, _>(&super::describe(e)))?,
     }
-    result
+    Ok(result?)
 }

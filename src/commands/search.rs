@@ -1,7 +1,15 @@
 //! `healthfeed search TEXT`: ranked full-text search with snippets.
 
-use crate::model::Hit;
-use crate::store::{Filter, SearchOutcome, Store, StoreError};
+use std::io;
+use std::path::Path;
+
+use super::{Exit, Rows, SearchOutcome};
+use crate::export::{HitRow, Options, Writer};
+use crate::model::{Filter, Hit};
+use crate::store::{Store, StoreError};
+
+/// Results shown when no `limit` is given: a search answers with its best matches.
+pub const DEFAULT_LIMIT: u64 = 20;
 
 /// Why a search did not run.
 #[derive(Debug, thiserror::Error)]
@@ -14,20 +22,46 @@ pub enum Error {
     Store(#[from] StoreError),
     /// The output could not be written.
     #[error("cannot write the results")]
-    Output(#[from] std::io::Error),
+    Output(#[from] io::Error),
 }
 
-/// Searches for `text`, passing each hit to `each`, best match first; matched
-/// words in snippets are wrapped in `marks`.
+impl Error {
+    /// The exit code: an empty search is a usage error.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Empty => Exit::Usage,
+            Error::Store(e) => e.exit(),
+            Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
+        }
+    }
+}
+
+/// Searches the archive at `db` for `text` among the records `filter`
+/// selects (at most [`DEFAULT_LIMIT`] unless it says otherwise), best match
+/// first. Matched words in snippets are wrapped in `marks` for rows handed on,
+/// and in `[` `]` for machine rows.
 pub fn run(
-    store: &Store,
+    db: &Path,
     text: &str,
     filter: &Filter,
     marks: (&str, &str),
-    each: impl FnMut(Hit) -> Result<(), Error>,
+    rows: Rows<'_, Hit>,
 ) -> Result<SearchOutcome, Error> {
     if text.trim().is_empty() {
         return Err(Error::Empty);
     }
-    store.search(text, filter, marks, each)
+    let store = Store::open_read_only(db)?;
+    let mut filter = filter.clone();
+    filter.limit = filter.limit.or(Some(DEFAULT_LIMIT));
+    match rows {
+        Rows::Machine { format, out } => {
+            let mut w = Writer::new::<HitRow<'_>>(out, Options::new(format))?;
+            let outcome = store.search(text, &filter, ("[", "]"), |hit| {
+                Ok::<_, Error>(w.write(&HitRow::new(&hit))?)
+            })?;
+            w.finish()?;
+            Ok(outcome)
+        }
+        Rows::Each(each) => store.search(text, &filter, marks, |hit| Ok(each(hit)?)),
+    }
 }

@@ -1,9 +1,37 @@
 //! `healthfeed stats`: counts and durations over the records a filter selects.
 
-use crate::model::Stats;
-use crate::store::{Filter, Store, StoreError};
+use std::io::Write;
+use std::path::Path;
 
-/// Aggregates the selected records.
-pub fn run(store: &Store, filter: &Filter) -> Result<Stats, StoreError> {
-    store.stats(filter)
+use super::{Error, Format};
+use crate::export::{Options, StatRow, Writer, stat_rows};
+use crate::model::{Filter, Stats};
+use crate::store::Store;
+
+/// Aggregates the records `filter` selects in the archive at `db`.
+pub fn run(db: &Path, filter: &Filter) -> Result<Stats, Error> {
+    Ok(Store::open_read_only(db)?.stats(filter)?)
+}
+
+/// Writes `stats` to `out`: one pretty JSON object, one JSON line, or CSV rows
+/// (dimension, value, records, median_minutes, p90_minutes).
+pub fn write(stats: &Stats, format: Format, out: &mut dyn Write) -> Result<(), Error> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, stats).map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        }
+        Format::Ndjson => {
+            serde_json::to_writer(&mut *out, stats).map_err(std::io::Error::from)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut w = Writer::new::<StatRow<'_>>(out, Options::new(Format::Csv))?;
+            for row in stat_rows(stats) {
+                w.write(&row)?;
+            }
+            w.finish()?;
+        }
+    }
+    Ok(())
 }

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::pipeline;
-use crate::fetch::{Client, Cursor, FetchError, Page, PostsUrl, Source};
+use super::{Exit, pipeline};
+use crate::fetch::{self, Client, Cursor, FetchError, Page, PostsUrl, Source};
 use crate::model::PostRef;
 use crate::store::{BatchOutcome, Incoming, Outcome, StatusChange, Store, StoreError, SyncLock};
 
@@ -33,7 +33,39 @@ pub struct Options {
     /// Keep every new record and status change for the report (`--changes`,
     /// `--json`); otherwise only counts are kept, so a backfill's memory stays flat.
     pub keep_changes: bool,
+    /// How long to wait for a connection, and for each read of an answer.
+    pub timeout: Duration,
+    /// Retries of a failing request (timeouts, 429, 5xx) before giving up.
+    pub retries: u32,
+    /// The first retry's delay, doubled at each further retry.
+    pub retry_base: Duration,
+    /// How far behind the server's clock a committed mark stays.
+    pub settle: Duration,
+    /// Posts per request (1-100).
+    pub per_page: u32,
 }
+
+impl Default for Options {
+    /// The default source, its stored mark, and the client's production settings.
+    fn default() -> Self {
+        let http = fetch::Config::default();
+        Options {
+            sources: vec![DEFAULT_SOURCE.to_owned()],
+            full: false,
+            since: None,
+            wait: Duration::ZERO,
+            keep_changes: false,
+            timeout: http.read_timeout,
+            retries: http.max_tries.saturating_sub(1),
+            retry_base: http.backoff_base,
+            settle: http.settle,
+            per_page: http.per_page,
+        }
+    }
+}
+
+/// Receives one line per HTTP request (URL, status, bytes, time, retries), from any thread.
+pub type RequestLog = Box<dyn Fn(&str) + Send + Sync>;
 
 /// Progress reports for the CLI's progress bar.
 #[derive(Debug, Clone, Copy)]
@@ -104,16 +136,27 @@ pub enum Error {
     /// The archive could not be opened, locked or written.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A source is not a usable URL.
+    /// A source is not a usable URL, or the HTTP client could not be set up.
     #[error(transparent)]
     Source(#[from] FetchError),
 }
 
-/// Syncs every source into the archive at `db`.
+impl Error {
+    /// The exit code: a bad `--source` is a usage error.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Store(e) => e.exit(),
+            Error::Source(e) => e.exit(),
+        }
+    }
+}
+
+/// Syncs every source into the archive at `db`, telling `log` of each HTTP
+/// request (when given) and `progress` of each committed page.
 pub fn run(
     db: &Path,
     options: &Options,
-    client: &Client,
+    log: Option<RequestLog>,
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<Report, Error> {
     let started = Instant::now();
@@ -122,6 +165,19 @@ pub fn run(
         .iter()
         .map(|s| Source::parse(s))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut client = Client::new(fetch::Config {
+        connect_timeout: options.timeout,
+        read_timeout: options.timeout,
+        max_tries: options.retries.saturating_add(1),
+        backoff_base: options.retry_base,
+        settle: options.settle,
+        per_page: options.per_page,
+        ..fetch::Config::default()
+    })?;
+    if let Some(log) = log {
+        client = client.observe(move |event| log(&event.to_string()));
+    }
+    let client = &client;
     let _lock = SyncLock::acquire(db, options.wait)?;
     let mut store = Store::open(db)?;
     let mut reports = Vec::new();

@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::exit::Exit;
+
 /// What went wrong on the last try of a request that is retried.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -241,6 +243,24 @@ pub enum FetchError {
 }
 
 impl FetchError {
+    /// The exit code this failure ends a run with: a URL that cannot be used
+    /// is the caller's mistake; anything the network or server did is a fetch failure.
+    pub fn exit(&self) -> Exit {
+        match self {
+            FetchError::BadUrl { .. } => Exit::Usage,
+            FetchError::Setup { .. }
+            | FetchError::GaveUp { .. }
+            | FetchError::Rejected { .. }
+            | FetchError::TooLarge { .. }
+            | FetchError::Redirect { .. }
+            | FetchError::NotPostList { .. }
+            | FetchError::NoRoute { .. }
+            | FetchError::IgnoredFilter { .. }
+            | FetchError::NoProgress { .. }
+            | FetchError::Unstable { .. } => Exit::Fetch,
+        }
+    }
+
     /// The URL being fetched (for `BadUrl` the text given, for `NoRoute` the site); `None` for `Setup`.
     pub fn url(&self) -> Option<&str> {
         match self {

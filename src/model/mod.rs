@@ -4,6 +4,7 @@
 //! `export` can all build on it without reaching into each other.
 
 mod enums;
+mod filter;
 mod id;
 mod post;
 mod record;
@@ -13,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use enums::{Classification, Status};
+pub use filter::Filter;
 pub(crate) use id::is_id_shape;
 pub use id::{BadId, RecordId};
 pub use post::{Post, PostShapeError};

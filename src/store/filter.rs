@@ -1,36 +1,14 @@
-//! The filters `list`, `search`, `stats` and `export` share, turned into SQL.
+//! The filters `list`, `search`, `stats` and `export` share ([`Filter`]), turned into SQL.
 //!
 //! User text never becomes SQL text: every value is a bound parameter, and the
 //! only SQL built here is fixed fragments and `?` placeholders, so a service
 //! name like `'; DROP TABLE records` is just a service nobody has.
 
-use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 
 use super::ts;
-use crate::model::{Classification, Kind, Status};
-
-/// Which records (or updates) a question is about. Every field is optional;
-/// the fields that are set must all hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    /// Case-insensitive substring of the service name.
-    pub service: Option<String>,
-    /// Any of these statuses (empty: any status).
-    pub statuses: Vec<Status>,
-    /// `Some(false)`: only open records; `Some(true)`: only closed ones.
-    pub closed: Option<bool>,
-    /// Only service health, or only Message Center.
-    pub kind: Option<Kind>,
-    /// Only this classification (any case).
-    pub classification: Option<Classification>,
-    /// Last Updated at or after this time.
-    pub since: Option<DateTime<Utc>>,
-    /// Last Updated strictly before this time.
-    pub until: Option<DateTime<Utc>>,
-    /// At most this many rows, most recently updated first.
-    pub limit: Option<u64>,
-}
+pub use crate::model::Filter;
+use crate::model::Status;
 
 /// What a filter's columns belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

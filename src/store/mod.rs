@@ -23,6 +23,8 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
+use crate::exit::Exit;
+
 pub use filter::Filter;
 pub use info::{ArchiveStatus, RunInfo};
 pub use ingest::{Batch, BatchOutcome, Incoming, Outcome, StatusChange};
@@ -134,6 +136,25 @@ pub enum StoreError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+}
+
+impl StoreError {
+    /// The exit code this failure ends a run with: busy when another process
+    /// holds the archive, an archive failure otherwise.
+    pub fn exit(&self) -> Exit {
+        match self {
+            StoreError::Busy { .. } | StoreError::SyncRunning { .. } => Exit::Busy,
+            StoreError::Missing { .. }
+            | StoreError::CreateDir { .. }
+            | StoreError::NotADatabase { .. }
+            | StoreError::Foreign { .. }
+            | StoreError::TooNew { .. }
+            | StoreError::LockFile { .. }
+            | StoreError::ReadOnly { .. }
+            | StoreError::DiskFull { .. }
+            | StoreError::Sqlite { .. } => Exit::Archive,
+        }
+    }
 }
 
 /// How long a statement waits for another process's lock before failing.

@@ -1,43 +1,24 @@
-//! Human-readable renderings of command results.
+//! `healthfeed status` at the terminal: what the archive holds, one fact a line.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::Path;
 
-use crate::store::{ArchiveStatus, BatchOutcome, ReparseOutcome};
+use super::{Error, Exit, JsonFlag};
+use crate::commands::{self, ArchiveStatus};
 
-/// One line: what a batch of posts did to the archive.
-pub fn batch_summary(o: &BatchOutcome) -> String {
-    format!(
-        "{} posts read: {} new records, {} updated records, {} unchanged, {} not records, {} failed",
-        o.posts, o.new_records, o.updated_records, o.unchanged, o.not_records, o.failed
-    )
-}
-
-/// What `reparse` changed.
-pub fn reparse(o: &ReparseOutcome) -> String {
-    let mut s = format!(
-        "reparsed {} posts: records {} -> {}, updates {} -> {}, rejects {} -> {}\n",
-        o.posts,
-        o.records_before,
-        o.records_after,
-        o.updates_before,
-        o.updates_after,
-        o.rejects_before,
-        o.rejects_after
-    );
-    for (label, ids) in [
-        ("added", &o.added),
-        ("changed", &o.changed),
-        ("removed", &o.removed),
-    ] {
-        if !ids.is_empty() {
-            let _ = writeln!(s, "{label} ({}): {}", ids.len(), ids.join(" "));
-        }
+pub(super) fn run(db: &Path, args: JsonFlag) -> Result<Exit, Error> {
+    let status = commands::status::run(db)?;
+    if args.json {
+        super::print_json(&status)?;
+    } else {
+        write!(io::stdout().lock(), "{}", render(&status))?;
     }
-    s
+    Ok(Exit::Success)
 }
 
 /// The `status` report.
-pub fn status(st: &ArchiveStatus) -> String {
+fn render(st: &ArchiveStatus) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "archive    {} (schema {})", st.path, st.schema_version);
     let _ = writeln!(

@@ -1,0 +1,46 @@
+//! `healthfeed import FILE…` at the terminal: a running count, rejects, one summary line.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+
+use super::{Error, Exit, ImportArgs, progress};
+use crate::commands::import::Event;
+use crate::commands::{self, BatchOutcome, Input};
+
+pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
+    let inputs: Vec<Input> = args.files.into_iter().map(Input).collect();
+    // A spinner with the count and rate on a terminal; nothing in a pipe or from cron.
+    let bar = (!args.json && io::stderr().is_terminal()).then(progress::counter);
+    let outcome = commands::import::run(db, &inputs, |event| match event {
+        Event::Rejected { input, reason } => {
+            let line = format!("healthfeed: {input}: {reason}");
+            match &bar {
+                Some(bar) => bar.suspend(|| eprintln!("{line}")),
+                None => eprintln!("{line}"),
+            }
+        }
+        Event::Stored { posts } => {
+            if let Some(bar) = &bar {
+                bar.set_position(posts);
+            }
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let outcome = outcome?;
+    if args.json {
+        super::print_json(&outcome)?;
+    } else {
+        writeln!(io::stdout().lock(), "{}", summary(&outcome))?;
+    }
+    Ok(Exit::Success)
+}
+
+/// One line: what the posts did to the archive.
+fn summary(o: &BatchOutcome) -> String {
+    format!(
+        "{} posts read: {} new records, {} updated records, {} unchanged, {} not records, {} failed",
+        o.posts, o.new_records, o.updated_records, o.unchanged, o.not_records, o.failed
+    )
+}

@@ -1,0 +1,203 @@
+//! `healthfeed query ID…` at the terminal: each record's state, timeline and message.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::Path;
+
+use chrono::Utc;
+
+use super::answer_args::QueryArgs;
+use super::table::{Paint, human_minutes, minute};
+use super::{Error, Exit};
+use crate::commands::query::{Answer, Found};
+use crate::commands;
+use crate::model::{Related, Status};
+
+pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
+    let found = commands::query::run(db, &args.ids, args.translation, Utc::now())?;
+    let paint = Paint::for_stdout();
+    let mut out = super::stdout();
+    let mut exit = Exit::Success;
+    let mut first = true;
+    for item in found {
+        match item {
+            Found::Record(answer) => {
+                if args.json {
+                    serde_json::to_writer(&mut out, &answer).map_err(io::Error::from)?;
+                    writeln!(out)?;
+                } else {
+                    if !first {
+                        writeln!(out)?;
+                    }
+                    out.write_all(render_answer(&answer, paint).as_bytes())?;
+                }
+                first = false;
+            }
+            Found::Missing {
+                id,
+                archive_records,
+            } => {
+                out.flush()?;
+                eprintln!(
+                    "healthfeed: {id} is not in the archive {} (it holds {archive_records} records)",
+                    db.display(),
+                );
+                exit = Exit::NotFound;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(exit)
+}
+
+/// The human-readable answer for one record.
+fn render_answer(a: &Answer, paint: Paint) -> String {
+    let d = &a.detail;
+    let r = &d.record;
+    let mut s = String::new();
+    let _ = writeln!(s, "{}  {}", paint.bold(r.id.as_str()), paint.bold(&r.title));
+    let mut field = |name: &str, value: &str| {
+        let _ = writeln!(s, "  {:<13} {value}", paint.dim(name));
+    };
+    if let Some(service) = &r.service {
+        field("service", service);
+    }
+    field(
+        "kind",
+        &format!("{} · {}", r.kind, r.classification.as_str()),
+    );
+    let state = if r.closed { "closed" } else { "open" };
+    match &r.status {
+        Some(status) => field(
+            "status",
+            &format!(
+                "{} ({state})",
+                paint.status(Some(status), r.closed, status.as_str())
+            ),
+        ),
+        None => field("status", state),
+    }
+    if let Some(impact) = &r.user_impact {
+        field("user impact", impact);
+    }
+    field("start", &format!("{} UTC", minute(r.start_time)));
+    match r.end_time {
+        Some(end) => field("end", &format!("{} UTC", minute(end))),
+        None => field("end", "-"),
+    }
+    if let Some(minutes) = a.duration_minutes {
+        let label = if a.ongoing { "ongoing for" } else { "lasted" };
+        field(label, &human_minutes(minutes as f64));
+    }
+    field("last updated", &format!("{} UTC", minute(r.last_updated)));
+    if let Some(link) = &r.link {
+        field("link", link);
+    }
+
+    let _ = writeln!(
+        s,
+        "\n{} ({} {}, oldest first)",
+        paint.bold("Timeline"),
+        d.timeline.len(),
+        if d.timeline.len() == 1 {
+            "update"
+        } else {
+            "updates"
+        }
+    );
+    for (i, step) in d.timeline.iter().enumerate() {
+        let status = step.status.as_ref().map_or("-", Status::as_str);
+        let closed = step.status.as_ref().is_some_and(Status::is_closed);
+        let _ = writeln!(
+            s,
+            "  {}  {}",
+            paint.dim(&minute(step.last_updated)),
+            paint.status(step.status.as_ref(), closed, status)
+        );
+        if i == 0 {
+            let _ = writeln!(s, "      first update: {}", step.title);
+        }
+        for c in &step.changes {
+            let show = |v: &Option<String>| match (c.field, v) {
+                (_, None) => "-".to_owned(),
+                ("title", Some(t)) => format!("\u{201c}{t}\u{201d}"),
+                ("start_time" | "end_time", Some(t)) => chrono::DateTime::parse_from_rfc3339(t)
+                    .map_or_else(|_| t.clone(), |t| minute(t.to_utc())),
+                (_, Some(v)) => v.clone(),
+            };
+            let name = c.field.replace('_', " ");
+            let _ = if c.field == "title" {
+                writeln!(s, "      title → {}", show(&c.to))
+            } else {
+                writeln!(s, "      {name}: {} → {}", show(&c.from), show(&c.to))
+            };
+        }
+        for post in &step.posts {
+            let _ = writeln!(
+                s,
+                "      {} {}",
+                paint.dim(&format!("post {}", post.id)),
+                post.link.as_deref().unwrap_or("")
+            );
+        }
+    }
+
+    let _ = writeln!(s, "\n{}", paint.bold("Latest message"));
+    for section in &a.sections {
+        if !section.heading.is_empty() {
+            let _ = writeln!(s, "  {}", paint.bold(&section.heading));
+        }
+        let indent = if section.heading.is_empty() {
+            "  "
+        } else {
+            "    "
+        };
+        for line in section.text.lines() {
+            let _ = writeln!(s, "{}{line}", if line.is_empty() { "" } else { indent });
+        }
+    }
+    if let Some(translation) = &d.machine_translation {
+        let _ = writeln!(s, "\n{}", paint.bold("Machine translation"));
+        if translation.last_updated != r.last_updated {
+            let _ = writeln!(
+                s,
+                "  {}",
+                paint.dim(&format!(
+                    "(of the {} UTC update; later posts had none)",
+                    minute(translation.last_updated)
+                ))
+            );
+        }
+        for line in translation.text.lines() {
+            let _ = writeln!(s, "{}{line}", if line.is_empty() { "" } else { "  " });
+        }
+    }
+    for (label, list) in [("Related", &d.related), ("Mentioned by", &d.mentioned_by)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n{}", paint.bold(label));
+        for other in list {
+            let _ = writeln!(s, "  {}", related_line(other, paint));
+        }
+    }
+    s
+}
+
+fn related_line(other: &Related, paint: Paint) -> String {
+    if !other.in_archive {
+        return format!("{}  {}", other.id, paint.dim("(not in the archive)"));
+    }
+    let closed = other.closed.unwrap_or(false);
+    let status = match &other.status {
+        Some(s) => paint.status(Some(s), closed, s.as_str()),
+        None => paint.dim(if closed { "ended" } else { "active" }),
+    };
+    format!(
+        "{}  {}  {}",
+        paint.bold(other.id.as_str()),
+        status,
+        other.title.as_deref().unwrap_or("")
+    )
+}
+

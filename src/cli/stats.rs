@@ -1,0 +1,83 @@
+//! `healthfeed stats` at the terminal: counts per dimension and durations per service.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+
+use super::answer_args::{StatsArgs, StatsFormat};
+use super::table::{self, Paint, human_minutes};
+use super::{Error, Exit};
+use crate::commands::{self, Format};
+use crate::model::Stats;
+
+pub(super) fn run(db: &Path, args: StatsArgs) -> Result<Exit, Error> {
+    let stats = commands::stats::run(db, &args.filters.to_filter())?;
+    let mut out = super::stdout();
+    match args.format {
+        StatsFormat::Json => commands::stats::write(&stats, Format::Json, &mut out)?,
+        StatsFormat::Csv => commands::stats::write(&stats, Format::Csv, &mut out)?,
+        StatsFormat::Table => out.write_all(render(&stats, Paint::for_stdout()).as_bytes())?,
+    }
+    out.flush()?;
+    Ok(Exit::Success)
+}
+
+fn render(st: &Stats, paint: Paint) -> String {
+    let mut s = format!("{} records\n", paint.bold(&st.records.to_string()));
+    let sections = [
+        ("By service", &st.by_service, "(Message Center)"),
+        ("By status", &st.by_status, "(Message Center)"),
+        ("By classification", &st.by_classification, "-"),
+        ("By month of start", &st.by_month, "-"),
+    ];
+    let w = sections
+        .iter()
+        .flat_map(|(_, counts, none)| counts.iter().map(|c| c.key.as_deref().unwrap_or(none)))
+        .map(table::cols)
+        .max()
+        .unwrap_or(0);
+    for (title, counts, none) in sections {
+        let _ = writeln!(s, "\n{}", paint.bold(title));
+        let names: Vec<&str> = counts
+            .iter()
+            .map(|c| c.key.as_deref().unwrap_or(none))
+            .collect();
+        for (c, name) in counts.iter().zip(names) {
+            let _ = writeln!(s, "  {}  {:>7}", table::pad(name, name, w), c.records);
+        }
+    }
+    if !st.durations.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{}",
+            paint.bold("Duration of closed service-health records (End − Start)")
+        );
+        let w = st
+            .durations
+            .iter()
+            .map(|d| table::cols(&d.service))
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let _ = writeln!(
+            s,
+            "  {}  {:>7}  {:>9}  {:>9}",
+            table::pad("service", "service", w),
+            "records",
+            "median",
+            "p90"
+        );
+        for d in &st.durations {
+            let _ = writeln!(
+                s,
+                "  {}  {:>7}  {:>9}  {:>9}",
+                table::pad(&d.service, &d.service, w),
+                d.records,
+                human_minutes(d.median_minutes),
+                human_minutes(d.p90_minutes)
+            );
+        }
+    }
+    s
+}
+

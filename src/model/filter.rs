@@ -1,0 +1,30 @@
+//! The question `list`, `search`, `stats` and `export` ask of the archive.
+//!
+//! A plain value: the CLI fills it from flags, the store turns it into SQL.
+
+use chrono::{DateTime, Utc};
+
+use super::{Classification, Kind, Status};
+
+/// Which records (or updates) a question is about. Every field is optional;
+/// the fields that are set must all hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Case-insensitive substring of the service name.
+    pub service: Option<String>,
+    /// Any of these statuses (empty: any status).
+    pub statuses: Vec<Status>,
+    /// `Some(false)`: only open records; `Some(true)`: only closed ones.
+    pub closed: Option<bool>,
+    /// Only service health, or only Message Center.
+    pub kind: Option<Kind>,
+    /// Only this classification (any case).
+    pub classification: Option<Classification>,
+    /// Last Updated at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Last Updated strictly before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// At most this many rows, most recently updated first.
+    pub limit: Option<u64>,
+}
+
