@@ -3,6 +3,7 @@
 
 mod answers;
 mod archive;
+mod exit_codes;
 mod faults;
 mod fetch;
 mod hostile;
