@@ -153,7 +153,7 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FORMAT", default_value = "csv")]
     pub format: ExportFormat,
 
-    /// Write to FILE (through a temporary file in the same folder, renamed when complete).
+    /// Write to FILE: a file is replaced when complete (mode and owner kept); a FIFO or device is written into.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
 

@@ -9,8 +9,8 @@ use chrono::Utc;
 use super::answer_args::QueryArgs;
 use super::table::{Paint, human_minutes, minute};
 use super::{Error, Exit};
-use crate::commands::query::{Answer, Found};
 use crate::commands;
+use crate::commands::query::{Answer, Found};
 use crate::model::{Related, Status};
 
 pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
@@ -200,4 +200,3 @@ fn related_line(other: &Related, paint: Paint) -> String {
         other.title.as_deref().unwrap_or("")
     )
 }
-

@@ -80,4 +80,3 @@ fn render(st: &Stats, paint: Paint) -> String {
     }
     s
 }
-

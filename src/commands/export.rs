@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::{Exit, Format};
-use crate::export::{Options, RecordRow, UpdateRow, Writer, write_atomically};
+use crate::export::{Options, RecordRow, UpdateRow, Writer, write_to_path};
 use crate::model::Filter;
 use crate::store::{Store, StoreError};
 
@@ -61,11 +61,12 @@ pub fn run(db: &Path, config: &Config, out: &mut dyn Write) -> Result<u64, Error
     write(&store, config, out)
 }
 
-/// Exports from the archive at `db` to the file `path`, through a temporary
-/// file in the same folder renamed over it when complete; returns the number of rows.
+/// Exports from the archive at `db` to `path` (a regular file is replaced
+/// atomically, keeping its mode and owner; a FIFO or device is written into);
+/// returns the number of rows.
 pub fn to_file(db: &Path, config: &Config, path: &Path) -> Result<u64, Error> {
     let store = Store::open_read_only(db)?;
-    write_atomically(path, |out| write(&store, config, out)).map_err(|e| match e {
+    write_to_path(path, |out| write(&store, config, out)).map_err(|e| match e {
         Error::Output(source) => Error::File {
             path: path.to_owned(),
             source,
@@ -74,7 +75,7 @@ pub fn to_file(db: &Path, config: &Config, path: &Path) -> Result<u64, Error> {
     })
 }
 
-fn write(store: &Store, config: &Config, out: impl Write) -> Result<u64, Error> {
+fn write(store: &Store, config: &Config, out: &mut dyn Write) -> Result<u64, Error> {
     let options = Options {
         format: config.format,
         escape_formulas: config.escape_formulas,

@@ -12,13 +12,14 @@
 //! Timestamps are RFC 3339 UTC (`2023-03-29T07:00:00Z`) in every format.
 
 use std::io::{self, Write};
-use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+mod file;
 mod rows;
 
+pub use file::write_to_path;
 pub use rows::{HitRow, RecordRow, StatRow, UpdateRow, stat_rows};
 
 /// An output format for rows.
@@ -196,35 +197,6 @@ impl<W: Write> Cells<'_, W> {
             .write_field(if value { "true" } else { "false" })
             .map_err(csv_io)
     }
-}
-
-/// Runs `write` on a temporary file beside `path`, then renames it over `path`,
-/// so a reader never sees half an export and a failed export leaves the old file.
-pub fn write_atomically<T, E: From<io::Error>>(
-    path: &Path,
-    write: impl FnOnce(&mut io::BufWriter<&std::fs::File>) -> Result<T, E>,
-) -> Result<T, E> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".healthfeed-export-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // An export is a report to share, not a secret: the usual file mode, not tempfile's 0600.
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    let temp = builder.tempfile_in(dir)?;
-    let value = {
-        let mut out = io::BufWriter::with_capacity(256 * 1024, temp.as_file());
-        let value = write(&mut out)?;
-        out.flush()?;
-        value
-    };
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(value)
 }
 
 #[cfg(test)]

@@ -27,4 +27,3 @@ pub struct Filter {
     /// At most this many rows, most recently updated first.
     pub limit: Option<u64>,
 }
-

@@ -7,6 +7,7 @@ mod exit_codes;
 mod faults;
 mod fetch;
 mod hostile;
+mod output_files;
 mod parse;
 mod support;
 mod sync;
