@@ -44,6 +44,16 @@ pub enum StoreError {
         /// The path that does not exist.
         path: PathBuf,
     },
+    /// The path names a folder, a FIFO, a device: nothing an archive can be.
+    #[error(
+        "{path} is {what}, not an archive file: point --db at a file (it is created if missing)"
+    )]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead (`a folder`, `a FIFO`…).
+        what: &'static str,
+    },
     /// The folder for a new archive could not be created.
     #[error("cannot create the archive folder {path}: {source}")]
     CreateDir {
@@ -145,6 +155,7 @@ impl StoreError {
         match self {
             StoreError::Busy { .. } | StoreError::SyncRunning { .. } => Exit::Busy,
             StoreError::Missing { .. }
+            | StoreError::NotAFile { .. }
             | StoreError::CreateDir { .. }
             | StoreError::NotADatabase { .. }
             | StoreError::Foreign { .. }
@@ -169,6 +180,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the archive at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        check_file(path)?;
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
                 path: dir.to_owned(),
@@ -194,6 +206,7 @@ impl Store {
                 path: path.to_owned(),
             });
         }
+        check_file(path)?;
         let store = Self::connect(
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
@@ -305,6 +318,46 @@ impl Store {
     fn err(&self, action: &'static str, e: rusqlite::Error) -> StoreError {
         sql_error(&self.path, action, e)
     }
+}
+
+/// Refuses a path that exists and is not a regular file before SQLite opens
+/// it: a FIFO would block the open forever, and a folder would be reported as
+/// a full disk.
+fn check_file(path: &Path) -> Result<(), StoreError> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(()); // missing: created, or reported by the caller
+    };
+    let kind = meta.file_type();
+    let what = if kind.is_file() {
+        return Ok(());
+    } else if kind.is_dir() {
+        "a folder"
+    } else {
+        file_kind(&kind)
+    };
+    Err(StoreError::NotAFile {
+        path: path.to_owned(),
+        what,
+    })
+}
+
+#[cfg(unix)]
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "something other than a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn file_kind(_: &std::fs::FileType) -> &'static str {
+    "something other than a regular file"
 }
 
 /// An error mapper for `map_err` that names the archive and what was being done.

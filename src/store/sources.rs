@@ -76,11 +76,12 @@ impl SyncLock {
                 path: path.clone(),
                 source,
             })?;
-        let deadline = Instant::now() + wait;
+        // A wait too long to add to the clock (`--wait 18446744073709551615`) is forever.
+        let deadline = Instant::now().checked_add(wait);
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(SyncLock { _file: file }),
-                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                Err(TryLockError::WouldBlock) if deadline.is_none_or(|d| Instant::now() < d) => {
                     std::thread::sleep(Duration::from_millis(100));
                 }
                 Err(TryLockError::WouldBlock) => {

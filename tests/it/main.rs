@@ -7,6 +7,7 @@ mod exit_codes;
 mod faults;
 mod fetch;
 mod hostile;
+mod odd_paths;
 mod output_files;
 mod parse;
 mod support;
