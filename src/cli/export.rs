@@ -22,7 +22,7 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
             eprintln!("healthfeed: wrote {rows} rows to {}", path.display());
         }
         None => {
-            commands::export::run(db, &config, &mut super::stdout())?;
+            commands::export::run(db, &config, &mut super::machine_stdout())?;
         }
     }
     Ok(Exit::Success)

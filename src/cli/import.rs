@@ -3,6 +3,7 @@
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 
+use super::visible::clean;
 use super::{Error, Exit, ImportArgs, progress};
 use crate::commands::import::Event;
 use crate::commands::{self, BatchOutcome, Input};
@@ -13,7 +14,7 @@ pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
     let bar = (!args.json && io::stderr().is_terminal()).then(progress::counter);
     let outcome = commands::import::run(db, &inputs, |event| match event {
         Event::Rejected { input, reason } => {
-            let line = format!("healthfeed: {input}: {reason}");
+            let line = format!("healthfeed: {}", clean(&format!("{input}: {reason}")));
             match &bar {
                 Some(bar) => bar.suspend(|| eprintln!("{line}")),
                 None => eprintln!("{line}"),

@@ -17,7 +17,7 @@ pub(super) fn run(db: &Path, args: ListArgs) -> Result<Exit, Error> {
         Some(format) => {
             let rows = Rows::Machine {
                 format,
-                out: &mut out,
+                out: &mut super::machine_stdout(),
             };
             commands::list::run(db, &filter, now, rows)?;
         }

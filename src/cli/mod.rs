@@ -22,6 +22,7 @@ mod stats;
 mod status;
 mod sync;
 mod table;
+mod visible;
 mod when;
 
 use std::io::{self, BufWriter};
@@ -42,7 +43,10 @@ pub fn main() -> ExitCode {
             let exit = error.exit();
             // A closed pipe (`healthfeed export | head`) is the reader's choice: say nothing.
             if exit != Exit::Success {
-                eprintln!("healthfeed: {}", commands::describe(&error));
+                eprintln!(
+                    "healthfeed: {}",
+                    visible::clean(&commands::describe(&error))
+                );
             }
             exit
         }
@@ -72,6 +76,16 @@ fn run(cli: Cli) -> Result<Exit, Error> {
 /// Standard output, buffered for rows.
 fn stdout() -> BufWriter<io::StdoutLock<'static>> {
     BufWriter::with_capacity(64 * 1024, io::stdout().lock())
+}
+
+/// Standard output for rows in a machine format: at a terminal, controls from
+/// posts are shown as escapes ([`visible::Visible`]); in a pipe, bytes as they are.
+fn machine_stdout() -> Box<dyn io::Write> {
+    if io::IsTerminal::is_terminal(&io::stdout()) {
+        Box::new(visible::Visible::new(stdout()))
+    } else {
+        Box::new(stdout())
+    }
 }
 
 /// Writes `value` as pretty JSON and a newline.

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use super::visible::clean;
 use super::{Error, Exit, ParseArgs};
 use crate::commands::{self, Input};
 
@@ -10,7 +11,7 @@ pub(super) fn run(args: ParseArgs) -> Result<Exit, Error> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let outcome = commands::parse::run(&inputs, &mut out, |input, error| {
-        eprintln!("healthfeed: {input}: {error}");
+        eprintln!("healthfeed: {}", clean(&format!("{input}: {error}")));
     });
     // Close the printed array's line even when an input failed midway.
     writeln!(out)?;

@@ -8,6 +8,7 @@ use chrono::Utc;
 
 use super::answer_args::QueryArgs;
 use super::table::{Paint, human_minutes, minute};
+use super::visible::{clean, clean_line};
 use super::{Error, Exit};
 use crate::commands;
 use crate::commands::query::{Answer, Found};
@@ -56,15 +57,17 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
     let r = &d.record;
     let mut s = String::new();
     let _ = writeln!(s, "{}  {}", paint.bold(r.id.as_str()), paint.bold(&r.title));
+    // Padded by the name's own width: colour codes take no columns.
     let mut field = |name: &str, value: &str| {
-        let _ = writeln!(s, "  {:<13} {value}", paint.dim(name));
+        let fill = " ".repeat(13usize.saturating_sub(name.len()));
+        let _ = writeln!(s, "  {}{fill} {value}", paint.dim(name));
     };
     if let Some(service) = &r.service {
-        field("service", service);
+        field("service", &clean_line(service));
     }
     field(
         "kind",
-        &format!("{} · {}", r.kind, r.classification.as_str()),
+        &format!("{} · {}", r.kind, clean_line(r.classification.as_str())),
     );
     let state = if r.closed { "closed" } else { "open" };
     match &r.status {
@@ -78,7 +81,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
         None => field("status", state),
     }
     if let Some(impact) = &r.user_impact {
-        field("user impact", impact);
+        field("user impact", &clean(impact));
     }
     field("start", &format!("{} UTC", minute(r.start_time)));
     match r.end_time {
@@ -91,7 +94,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
     }
     field("last updated", &format!("{} UTC", minute(r.last_updated)));
     if let Some(link) = &r.link {
-        field("link", link);
+        field("link", &clean_line(link));
     }
 
     let _ = writeln!(
@@ -115,7 +118,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
             paint.status(step.status.as_ref(), closed, status)
         );
         if i == 0 {
-            let _ = writeln!(s, "      first update: {}", step.title);
+            let _ = writeln!(s, "      first update: {}", clean_line(&step.title));
         }
         for c in &step.changes {
             let show = |v: &Option<String>| match (c.field, v) {
@@ -125,6 +128,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
                     .map_or_else(|_| t.clone(), |t| minute(t.to_utc())),
                 (_, Some(v)) => v.clone(),
             };
+            let show = |v: &Option<String>| clean_line(&show(v)).into_owned();
             let name = c.field.replace('_', " ");
             let _ = if c.field == "title" {
                 writeln!(s, "      title → {}", show(&c.to))
@@ -137,7 +141,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
                 s,
                 "      {} {}",
                 paint.dim(&format!("post {}", post.id)),
-                post.link.as_deref().unwrap_or("")
+                clean_line(post.link.as_deref().unwrap_or(""))
             );
         }
     }
@@ -153,6 +157,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
             "    "
         };
         for line in section.text.lines() {
+            let line = clean(line);
             let _ = writeln!(s, "{}{line}", if line.is_empty() { "" } else { indent });
         }
     }
@@ -169,6 +174,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
             );
         }
         for line in translation.text.lines() {
+            let line = clean(line);
             let _ = writeln!(s, "{}{line}", if line.is_empty() { "" } else { "  " });
         }
     }
@@ -197,6 +203,6 @@ fn related_line(other: &Related, paint: Paint) -> String {
         "{}  {}  {}",
         paint.bold(other.id.as_str()),
         status,
-        other.title.as_deref().unwrap_or("")
+        clean_line(other.title.as_deref().unwrap_or(""))
     )
 }

@@ -5,25 +5,30 @@ use std::path::Path;
 
 use super::answer_args::{SearchArgs, TableFormat};
 use super::table::{self, Paint, minute};
+use super::visible::clean;
 use super::{Error, Exit};
 use crate::commands::{self, Rows};
+
+/// Where the store marks matched words: private-use characters no terminal
+/// acts on, swapped for highlighting once the snippet is cleaned.
+const MARKS: (&str, &str) = ("\u{e000}", "\u{e001}");
 
 pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
     let filter = args.filters.to_filter();
     let text = args.text.join(" ");
     let paint = Paint::for_stdout();
     let mut out = super::stdout();
-    let (open, close) = paint.marks();
     let outcome = match args.format.machine() {
         Some(format) => {
             let rows = Rows::Machine {
                 format,
-                out: &mut out,
+                out: &mut super::machine_stdout(),
             };
-            commands::search::run(db, &text, &filter, (&open, &close), rows)?
+            commands::search::run(db, &text, &filter, MARKS, rows)?
         }
         None => {
             let width = table::width();
+            let (open, close) = paint.marks();
             let mut show = |hit: crate::model::Hit| {
                 let r = &hit.record;
                 let cells = table::record_cells(r);
@@ -35,9 +40,13 @@ pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
                     minute(r.last_updated)
                 );
                 let title = match width {
-                    Some(w) => table::cut(&r.title, w.saturating_sub(table::cols(&head)).max(20)),
-                    None => r.title.clone(),
+                    Some(w) => table::cut(&cells[5], w.saturating_sub(table::cols(&head)).max(20)),
+                    None => cells[5].clone(),
                 };
+                // The snippet is cleaned with placeholder marks, which then become ours.
+                let snippet = clean(&hit.snippet)
+                    .replace(MARKS.0, &open)
+                    .replace(MARKS.1, &close);
                 writeln!(
                     out,
                     "{}  {}  {}  {}  {}",
@@ -47,9 +56,9 @@ pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
                     paint.dim(&minute(r.last_updated)),
                     title
                 )?;
-                writeln!(out, "    {}", hit.snippet)
+                writeln!(out, "    {snippet}")
             };
-            commands::search::run(db, &text, &filter, (&open, &close), Rows::Each(&mut show))?
+            commands::search::run(db, &text, &filter, MARKS, Rows::Each(&mut show))?
         }
     };
     out.flush()?;

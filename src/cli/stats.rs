@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::answer_args::{StatsArgs, StatsFormat};
 use super::table::{self, Paint, human_minutes};
+use super::visible::clean_line;
 use super::{Error, Exit};
 use crate::commands::{self, Format};
 use crate::model::Stats;
@@ -15,7 +16,9 @@ pub(super) fn run(db: &Path, args: StatsArgs) -> Result<Exit, Error> {
     let mut out = super::stdout();
     match args.format {
         StatsFormat::Json => commands::stats::write(&stats, Format::Json, &mut out)?,
-        StatsFormat::Csv => commands::stats::write(&stats, Format::Csv, &mut out)?,
+        StatsFormat::Csv => {
+            commands::stats::write(&stats, Format::Csv, &mut super::machine_stdout())?
+        }
         StatsFormat::Table => out.write_all(render(&stats, Paint::for_stdout()).as_bytes())?,
     }
     out.flush()?;
@@ -30,20 +33,21 @@ fn render(st: &Stats, paint: Paint) -> String {
         ("By classification", &st.by_classification, "-"),
         ("By month of start", &st.by_month, "-"),
     ];
+    let name = |key: &Option<String>, none: &'static str| match key {
+        Some(key) => clean_line(key).into_owned(),
+        None => none.to_owned(),
+    };
     let w = sections
         .iter()
-        .flat_map(|(_, counts, none)| counts.iter().map(|c| c.key.as_deref().unwrap_or(none)))
-        .map(table::cols)
+        .flat_map(|(_, counts, none)| counts.iter().map(|c| name(&c.key, none)))
+        .map(|n| table::cols(&n))
         .max()
         .unwrap_or(0);
     for (title, counts, none) in sections {
         let _ = writeln!(s, "\n{}", paint.bold(title));
-        let names: Vec<&str> = counts
-            .iter()
-            .map(|c| c.key.as_deref().unwrap_or(none))
-            .collect();
-        for (c, name) in counts.iter().zip(names) {
-            let _ = writeln!(s, "  {}  {:>7}", table::pad(name, name, w), c.records);
+        for c in counts {
+            let name = name(&c.key, none);
+            let _ = writeln!(s, "  {}  {:>7}", table::pad(&name, &name, w), c.records);
         }
     }
     if !st.durations.is_empty() {
@@ -55,7 +59,7 @@ fn render(st: &Stats, paint: Paint) -> String {
         let w = st
             .durations
             .iter()
-            .map(|d| table::cols(&d.service))
+            .map(|d| table::cols(&clean_line(&d.service)))
             .max()
             .unwrap_or(0)
             .max(7);
@@ -68,10 +72,11 @@ fn render(st: &Stats, paint: Paint) -> String {
             "p90"
         );
         for d in &st.durations {
+            let service = clean_line(&d.service);
             let _ = writeln!(
                 s,
                 "  {}  {:>7}  {:>9}  {:>9}",
-                table::pad(&d.service, &d.service, w),
+                table::pad(&service, &service, w),
                 d.records,
                 human_minutes(d.median_minutes),
                 human_minutes(d.p90_minutes)

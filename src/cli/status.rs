@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::Path;
 
+use super::visible::clean;
 use super::{Error, Exit, JsonFlag};
 use crate::commands::{self, ArchiveStatus};
 
@@ -12,7 +13,8 @@ pub(super) fn run(db: &Path, args: JsonFlag) -> Result<Exit, Error> {
     if args.json {
         super::print_json(&status)?;
     } else {
-        write!(io::stdout().lock(), "{}", render(&status))?;
+        // Every line quotes the archive (origins, run outcomes with a server's words).
+        write!(io::stdout().lock(), "{}", clean(&render(&status)))?;
     }
     Ok(Exit::Success)
 }

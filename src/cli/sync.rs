@@ -4,6 +4,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
+use super::visible::{clean, clean_line};
 use super::{Error, Exit, SyncArgs, progress};
 use crate::commands::sync::{self, Options, Progress, Report, RequestLog};
 
@@ -22,7 +23,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     };
     let log: Option<RequestLog> = args
         .verbose
-        .then(|| Box::new(|line: &str| eprintln!("healthfeed: {line}")) as RequestLog);
+        .then(|| Box::new(|line: &str| eprintln!("healthfeed: {}", clean(line))) as RequestLog);
     let show_bar = !args.quiet && !args.json && !args.verbose && io::stderr().is_terminal();
     let bar = show_bar.then(progress::bar);
     let mut seen = 0u64;
@@ -49,10 +50,11 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     }
     for source in &report.sources {
         if let Some(error) = &source.error {
-            eprintln!(
-                "healthfeed: sync of {} failed after {} committed pages ({} posts kept): {error}",
+            let line = format!(
+                "sync of {} failed after {} committed pages ({} posts kept): {error}",
                 source.source, source.pages, source.outcome.posts
             );
+            eprintln!("healthfeed: {}", clean(&line));
         }
     }
     print(&report, &args)?;
@@ -77,7 +79,8 @@ fn print(report: &Report, args: &SyncArgs) -> io::Result<()> {
             let from = c.from.as_deref().unwrap_or("new");
             let to = c.to.as_deref().unwrap_or("message");
             let service = c.service.as_deref().unwrap_or("Message center");
-            writeln!(out, "{}  {from} → {to}  {service}  {}", c.id, c.title)?;
+            let line = format!("{}  {from} → {to}  {service}  {}", c.id, c.title);
+            writeln!(out, "{}", clean_line(&line))?;
         }
     }
     writeln!(

@@ -8,6 +8,7 @@ use anstyle::{AnsiColor, Style};
 use chrono::{DateTime, Utc};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
+use super::visible::{clean, clean_line};
 use crate::model::{Record, Status};
 
 /// Whether to colour, decided once from standard output.
@@ -26,12 +27,14 @@ impl Paint {
         }
     }
 
-    /// `text` in `style`, or plain when colours are off.
+    /// `text` in `style`, or plain when colours are off; controls in `text`
+    /// are shown as escapes either way (see [`clean`]).
     pub fn style(&self, style: Style, text: &str) -> String {
+        let text = clean(text);
         if self.on {
             format!("{}{text}{}", style.render(), style.render_reset())
         } else {
-            text.to_owned()
+            text.into_owned()
         }
     }
 
@@ -125,19 +128,20 @@ pub fn human_minutes(minutes: f64) -> String {
 /// The text cells of a record row in `list`: id, status, service, start, last updated, title.
 pub fn record_cells(r: &Record) -> [String; 6] {
     let status = match &r.status {
-        Some(s) => s.as_str().to_owned(),
+        Some(s) => clean_line(s.as_str()).into_owned(),
         None if r.closed => "ended".to_owned(),
         None => "active".to_owned(),
     };
     [
         r.id.to_string(),
         status,
-        r.service
-            .clone()
-            .unwrap_or_else(|| "Message Center".to_owned()),
+        r.service.as_deref().map_or_else(
+            || "Message Center".to_owned(),
+            |s| clean_line(s).into_owned(),
+        ),
         minute(r.start_time),
         minute(r.last_updated),
-        r.title.clone(),
+        clean_line(&r.title).into_owned(),
     ]
 }
 

@@ -147,6 +147,17 @@ impl Builder {
     /// are read directly and only non-ASCII is decoded, since this loop over
     /// every character of a post was the parser's hottest code.
     fn push_text(&mut self, text: &str) {
+        // Control characters (ESC, BEL, C1…; raw or as `&#27;`) have no place in
+        // a service-health message and would drive a terminal that shows it: they
+        // are dropped here, once, and the raw post keeps them.
+        if has_control(text) {
+            let kept: String = text.chars().filter(|&c| !is_dropped(c)).collect();
+            return self.push_words(&kept);
+        }
+        self.push_words(text)
+    }
+
+    fn push_words(&mut self, text: &str) {
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
@@ -231,6 +242,19 @@ impl Builder {
 }
 
 /// Whether the character at byte `i` is a space, and its length; `None` at the end.
+/// A control character that is not whitespace (whitespace is folded to a space).
+fn is_dropped(c: char) -> bool {
+    c.is_control() && !c.is_whitespace()
+}
+
+/// Whether `text` may hold a character [`is_dropped`] removes: a byte scan
+/// that costs nothing on the usual text.
+fn has_control(text: &str) -> bool {
+    text.bytes()
+        .any(|b| (b < 0x20 && !(b'\t'..=b'\r').contains(&b)) || b == 0x7F || b == 0xC2)
+        && text.chars().any(is_dropped)
+}
+
 /// `char::is_whitespace` covers U+00A0 and the other Unicode spaces, which the
 /// feed scatters about; for ASCII it is `\t` to `\r` and ` `.
 #[inline]
@@ -252,6 +276,13 @@ mod tests {
         let doc = Html::parse_fragment(&format!("<table><tr><td>{html}</td></tr></table>"));
         let sel = Selector::parse("td").unwrap();
         paragraphs(doc.select(&sel).next().unwrap())
+    }
+
+    #[test]
+    fn control_characters_are_dropped_raw_or_as_references() {
+        let got = cell("Clear\u{1b}[2J this&#27;]52;c;eA==&#7; now\u{9b}1m<br>ok\u{0}\u{7f}");
+        assert_eq!(got, ["Clear[2J this]52;c;eA== now1m\nok"]);
+        assert_eq!(cell("tab\there\u{a0}nbsp"), ["tab here nbsp"]);
     }
 
     #[test]
