@@ -3,6 +3,7 @@
 
 mod answers;
 mod archive;
+mod cli;
 mod faults;
 mod fetch;
 mod hostile;
