@@ -4,86 +4,48 @@
 //! generated posts.
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use rusqlite::Connection;
 use serde_json::Value;
-use tempfile::TempDir;
 
-use crate::support::{self, fixture, fixtures, healthfeed};
+use crate::support::{Archive, fixture, fixtures};
 
 mod export;
 
-/// An archive in a temp dir, filled by `healthfeed import`.
-pub(super) struct Archive {
-    dir: TempDir,
-    db: PathBuf,
+/// The bundled feed only: 15 records, 38 updates (fixtures/README.md).
+fn feed() -> Archive {
+    let a = Archive::new();
+    a.import(fixtures().join("feed").join("m365jp-sample.json"));
+    a
 }
 
-impl Archive {
-    /// The bundled feed only: 15 records, 38 updates (fixtures/README.md).
-    fn feed() -> Self {
-        let a = Archive::empty();
-        a.import(&[fixtures().join("feed").join("m365jp-sample.json")]);
-        a
-    }
+/// The bundled feed and every single-post fixture.
+fn everything() -> Archive {
+    let a = Archive::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files.push(fixtures().join("feed").join("m365jp-sample.json"));
+    a.cmd(["import"]).args(&files).ok();
+    a
+}
 
-    /// The bundled feed and every single-post fixture.
-    fn everything() -> Self {
-        let a = Archive::empty();
-        let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort();
-        files.push(fixtures().join("feed").join("m365jp-sample.json"));
-        a.import(&files);
-        a
-    }
-
-    fn empty() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("healthfeed.db");
-        Archive { dir, db }
-    }
-
-    fn import(&self, files: &[PathBuf]) {
-        let mut args = vec!["import"];
-        args.extend(files.iter().map(|f| f.to_str().unwrap()));
-        support::ok(&self.db, &args);
-    }
-
-    fn import_text(&self, name: &str, text: &str) {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        self.import(&[path]);
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        healthfeed()
-            .arg("--db")
-            .arg(&self.db)
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    /// Runs and asserts success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        support::ok(&self.db, args)
-    }
-
+/// What `list` answers, as the tests ask it.
+trait Listed {
     /// The IDs `list --format ndjson` prints for these filters, in order.
+    fn ids(&self, filters: &[&str]) -> Vec<String>;
+    fn count(&self, filters: &[&str]) -> usize;
+}
+
+impl Listed for Archive {
     fn ids(&self, filters: &[&str]) -> Vec<String> {
-        let mut args = vec!["list", "--format", "ndjson"];
-        args.extend_from_slice(filters);
-        self.ok(&args)
-            .lines()
-            .map(|l| {
-                let row: Value = serde_json::from_str(l).unwrap();
-                row["id"].as_str().unwrap().to_owned()
-            })
+        self.cmd(["list", "--format", "ndjson"])
+            .args(filters)
+            .ndjson()
+            .iter()
+            .map(|row| row["id"].as_str().unwrap().to_owned())
             .collect()
     }
 
@@ -99,7 +61,7 @@ fn sorted(mut ids: Vec<String>) -> Vec<String> {
 
 #[test]
 fn each_filter_alone_selects_the_records_the_ground_truth_says() {
-    let a = Archive::feed();
+    let a = feed();
     assert_eq!(a.count(&[]), 15);
     assert_eq!(a.count(&["--kind", "health"]), 12);
     assert_eq!(a.count(&["--kind", "message"]), 3);
@@ -153,7 +115,7 @@ fn each_filter_alone_selects_the_records_the_ground_truth_says() {
 
 #[test]
 fn filters_combine_with_and() {
-    let a = Archive::feed();
+    let a = feed();
     assert_eq!(a.ids(&["--service", "exchange", "--open"]), ["EX531442"]);
     assert_eq!(
         a.count(&["--kind", "health", "--classification", "advisory"]),
@@ -176,34 +138,33 @@ fn filters_combine_with_and() {
         ["MC529350"]
     );
     // The same filters mean the same on export and stats.
-    let csv = a.ok(&["export", "--service", "exchange", "--closed"]);
+    let csv = a.cmd(["export", "--service", "exchange", "--closed"]).ok();
     assert_eq!(csv.lines().count(), 1 + 2);
-    let stats: Value =
-        serde_json::from_str(&a.ok(&["stats", "--format", "json", "--service", "exchange"]))
-            .unwrap();
+    let stats = a
+        .cmd(["stats", "--format", "json", "--service", "exchange"])
+        .json();
     assert_eq!(stats["records"], 3);
 }
 
 #[test]
 fn bad_filter_values_are_usage_errors() {
-    let a = Archive::feed();
+    let a = feed();
     for args in [
         &["list", "--since", "yesterday"][..],
         &["list", "--open", "--closed"],
         &["list", "--kind", "incident"],
         &["query", "not-an-id"],
     ] {
-        let out = a.run(args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        a.cmd(args).fails(2);
     }
-    let out = a.run(&["list", "--since", "yesterday"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("7d"));
+    let out = a.cmd(["list", "--since", "yesterday"]).output();
+    assert!(out.stderr.contains("7d"));
 }
 
 #[test]
 fn query_shows_the_timeline_in_order_and_what_changed() {
-    let a = Archive::feed();
-    let text = a.ok(&["query", "ex529801"]);
+    let a = feed();
+    let text = a.cmd(["query", "ex529801"]).ok();
     let at = |needle: &str| {
         text.find(needle)
             .unwrap_or_else(|| panic!("{needle:?} missing from:\n{text}"))
@@ -239,7 +200,7 @@ fn query_shows_the_timeline_in_order_and_what_changed() {
         text.contains("Mentioned by\n  EX531442  serviceDegradation  Some users may see delays")
     );
 
-    let translated = a.ok(&["query", "EX529801", "--translation"]);
+    let translated = a.cmd(["query", "EX529801", "--translation"]).ok();
     assert!(
         translated.contains(
             "Machine translation\n  (of the 2023-03-27 16:05 UTC update; later posts had none)\n"
@@ -247,7 +208,7 @@ fn query_shows_the_timeline_in_order_and_what_changed() {
         "the latest post (926) has none; 883 has one: {translated}"
     );
     assert!(translated.contains("メールボックス"));
-    let with = a.ok(&["query", "DZ534548", "--translation"]);
+    let with = a.cmd(["query", "DZ534548", "--translation"]).ok();
     assert!(
         with.contains("Machine translation\n  タイトル: 管理者がアラート"),
         "{with}"
@@ -257,12 +218,8 @@ fn query_shows_the_timeline_in_order_and_what_changed() {
 
 #[test]
 fn query_json_has_the_same_content_one_object_per_id() {
-    let a = Archive::feed();
-    let out = a.ok(&["query", "--json", "TM530955", "MC529350"]);
-    let lines: Vec<Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let a = feed();
+    let lines = a.cmd(["query", "--json", "TM530955", "MC529350"]).ndjson();
     assert_eq!(lines.len(), 2);
     let tm = &lines[0];
     assert_eq!(tm["id"], "TM530955");
@@ -302,38 +259,37 @@ fn query_json_has_the_same_content_one_object_per_id() {
 
 #[test]
 fn query_of_a_missing_id_names_it_and_still_prints_the_others() {
-    let a = Archive::feed();
-    let out = a.run(&["query", "DZ534539", "EX999999", "MC529350"]);
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let a = feed();
+    let out = a
+        .cmd(["query", "DZ534539", "EX999999", "MC529350"])
+        .fails(1);
+    let stderr = &out.stderr;
     assert!(
         stderr.contains("EX999999 is not in the archive"),
         "{stderr}"
     );
     assert!(stderr.contains("it holds 15 records"), "{stderr}");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = &out.stdout;
     assert!(stdout.starts_with("DZ534539  "));
     assert!(stdout.contains("\nMC529350  "));
     assert!(!stdout.contains("EX999999"));
 
-    let json = a.run(&["query", "--json", "EX999999"]);
-    assert_eq!(json.status.code(), Some(1));
+    let json = a.cmd(["query", "--json", "EX999999"]).fails(1);
     assert!(json.stdout.is_empty());
 }
 
 #[test]
 fn a_missing_archive_is_reported_not_created() {
-    let a = Archive::empty();
-    let out = a.run(&["list"]);
-    assert_eq!(out.status.code(), Some(5));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no archive at"));
-    assert!(!a.db.exists());
+    let a = Archive::new();
+    let out = a.cmd(["list"]).fails(5);
+    assert!(out.stderr.contains("no archive at"));
+    assert!(!a.db().exists());
 }
 
 #[test]
 fn search_ranks_records_and_shows_a_snippet() {
-    let a = Archive::feed();
-    let out = a.ok(&["search", "--format", "json", "outlook", "web"]);
+    let a = feed();
+    let out = a.cmd(["search", "--format", "json", "outlook", "web"]).ok();
     let hits: Value = serde_json::from_str(&out).unwrap();
     let ids: Vec<&str> = hits
         .as_array()
@@ -355,7 +311,7 @@ fn search_ranks_records_and_shows_a_snippet() {
     );
 
     // An ID finds its record first; filters narrow the hits.
-    let by_id = a.ok(&["search", "--format", "ndjson", "dz534548"]);
+    let by_id = a.cmd(["search", "--format", "ndjson", "dz534548"]).ok();
     assert!(
         by_id
             .lines()
@@ -363,15 +319,18 @@ fn search_ranks_records_and_shows_a_snippet() {
             .unwrap()
             .contains("\"id\":\"DZ534548\"")
     );
-    let open = a.ok(&["search", "--format", "ndjson", "--open", "delays"]);
-    for line in open.lines() {
-        let hit: Value = serde_json::from_str(line).unwrap();
+    let open = a
+        .cmd(["search", "--format", "ndjson", "--open", "delays"])
+        .ndjson();
+    for hit in open {
         assert!(["EX531442", "TM532087"].contains(&hit["id"].as_str().unwrap()));
     }
-    let limited = a.ok(&["search", "--format", "ndjson", "--limit", "2", "users"]);
+    let limited = a
+        .cmd(["search", "--format", "ndjson", "--limit", "2", "users"])
+        .ok();
     assert_eq!(limited.lines().count(), 2);
 
-    let table = a.ok(&["search", "mailboxes"]);
+    let table = a.cmd(["search", "mailboxes"]).ok();
     assert!(table.starts_with("EX529801  postIncidentReviewPublished  Exchange Online  "));
     assert!(table.lines().nth(1).unwrap().starts_with("    "));
     assert!(table.contains("[mailboxes]"));
@@ -379,7 +338,7 @@ fn search_ranks_records_and_shows_a_snippet() {
 
 #[test]
 fn text_that_is_not_fts_syntax_is_searched_as_plain_words() {
-    let a = Archive::feed();
+    let a = feed();
     for text in [
         "\"unbalanced",
         "AND OR",
@@ -391,45 +350,38 @@ fn text_that_is_not_fts_syntax_is_searched_as_plain_words() {
         "*",
         "'); DROP TABLE records; --",
     ] {
-        let out = a.run(&["search", text]);
-        assert!(
-            out.status.success(),
-            "{text:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        a.cmd(["search", text]).ok();
     }
-    let out = a.run(&["search", "\"alerts"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = a.cmd(["search", "\"alerts"]).output();
+    let stderr = &out.stderr;
     assert!(stderr.contains("not FTS5 query syntax"), "{stderr}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("DZ534539"));
+    assert!(out.stdout.contains("DZ534539"));
     // Valid syntax still works as syntax.
-    let or = a.ok(&[
-        "search",
-        "--format",
-        "ndjson",
-        "--limit",
-        "50",
-        "zoom OR launcher",
-    ]);
+    let or = a
+        .cmd([
+            "search",
+            "--format",
+            "ndjson",
+            "--limit",
+            "50",
+            "zoom OR launcher",
+        ])
+        .ok();
     assert!(or.contains("DZ534539") && or.contains("MO532355"), "{or}");
     assert_eq!(a.count(&[]), 15, "the archive is intact");
-    let empty = a.run(&["search", " "]);
-    assert!(!empty.status.success());
-    assert!(String::from_utf8_lossy(&empty.stderr).contains("empty"));
+    let empty = a.cmd(["search", " "]).output();
+    assert!(!empty.success());
+    assert!(empty.stderr.contains("empty"));
 }
 
 #[test]
 fn japanese_words_are_found_in_machine_translations_and_titles() {
-    let a = Archive::everything();
+    let a = everything();
     let hits = |text: &str| -> Vec<String> {
-        a.ok(&["search", "--format", "ndjson", text])
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<Value>(l).unwrap()["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
+        a.cmd(["search", "--format", "ndjson", text])
+            .ndjson()
+            .iter()
+            .map(|hit| hit["id"].as_str().unwrap().to_owned())
             .collect()
     };
     // Trigram index: post 883's translation of EX529801.
@@ -438,15 +390,15 @@ fn japanese_words_are_found_in_machine_translations_and_titles() {
     assert!(hits("管理").contains(&"DZ534548".to_owned()));
     // A Japanese title (no translation row).
     assert!(hits("サインインできない").contains(&"MO532019".to_owned()));
-    let table = a.ok(&["search", "メールボックス"]);
+    let table = a.cmd(["search", "メールボックス"]).ok();
     assert!(table.contains("[メールボックス]"), "{table}");
     assert!(hits("存在しない言葉").is_empty());
 }
 
 #[test]
 fn stats_count_by_service_status_class_and_month_with_durations() {
-    let a = Archive::feed();
-    let stats: Value = serde_json::from_str(&a.ok(&["stats", "--format", "json"])).unwrap();
+    let a = feed();
+    let stats = a.cmd(["stats", "--format", "json"]).json();
     assert_eq!(stats["records"], 15);
     let count = |dim: &str, key: Value| -> u64 {
         stats[dim]
@@ -473,10 +425,10 @@ fn stats_count_by_service_status_class_and_month_with_durations() {
     assert_eq!(exchange["median_minutes"], 435.0);
     assert_eq!(exchange["p90_minutes"], 443.0);
 
-    let table = a.ok(&["stats", "--kind", "health"]);
+    let table = a.cmd(["stats", "--kind", "health"]).ok();
     assert!(table.starts_with("12 records\n"), "{table}");
     assert!(table.contains("  Exchange Online  "));
-    let csv = a.ok(&["stats", "--format", "csv"]);
+    let csv = a.cmd(["stats", "--format", "csv"]).ok();
     assert!(csv.starts_with("dimension,value,records,median_minutes,p90_minutes\n"));
     assert!(
         csv.contains("\nduration,Exchange Online,2,435.0,443.0\n"),
@@ -486,81 +438,72 @@ fn stats_count_by_service_status_class_and_month_with_durations() {
 
 #[test]
 fn list_fits_the_terminal_width_and_colours_only_when_allowed() {
-    let a = Archive::everything();
-    let full = a.ok(&["list"]);
+    let a = everything();
+    let full = a.cmd(["list"]).ok();
     assert!(full.starts_with("ID "));
     assert!(full.contains("一部のユーザーが Microsoft 365 アプリにサインインできない"));
     for width in [60, 100] {
-        let out = healthfeed()
-            .arg("--db")
-            .arg(&a.db)
-            .arg("list")
+        let text = a
+            .cmd(["list"])
             .env("COLUMNS", width.to_string())
             .output()
-            .unwrap();
-        let text = String::from_utf8(out.stdout).unwrap();
+            .stdout;
         for line in text.lines() {
             let cols = unicode_width::UnicodeWidthStr::width(line);
             assert!(cols <= width, "{cols} > {width}: {line}");
         }
     }
     assert!(!full.contains('\u{1b}'), "not a terminal: no colour");
-    let forced = healthfeed()
-        .arg("--db")
-        .arg(&a.db)
-        .arg("list")
+    let forced = a
+        .cmd(["list"])
         .env_remove("NO_COLOR")
         .env("CLICOLOR_FORCE", "1")
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&forced.stdout).contains("\u{1b}["));
-    let no_color = healthfeed()
-        .arg("--db")
-        .arg(&a.db)
-        .arg("list")
+        .output();
+    assert!(forced.stdout.contains("\u{1b}["));
+    let no_color = a
+        .cmd(["list"])
         .env("NO_COLOR", "1")
         .env("CLICOLOR_FORCE", "1")
-        .output()
-        .unwrap();
-    assert!(!String::from_utf8_lossy(&no_color.stdout).contains('\u{1b}'));
+        .output();
+    assert!(!no_color.stdout.contains('\u{1b}'));
 }
 
 #[test]
 fn readers_do_not_wait_for_a_writer() {
-    let a = Archive::feed();
-    let writer = Connection::open(&a.db).unwrap();
+    let a = feed();
+    let writer = a.conn();
     writer
         .execute_batch("BEGIN IMMEDIATE; DELETE FROM runs;")
         .unwrap();
     let started = std::time::Instant::now();
     assert_eq!(a.count(&[]), 15);
-    a.ok(&["query", "DZ534539"]);
-    a.ok(&["search", "alerts"]);
+    a.cmd(["query", "DZ534539"]).ok();
+    a.cmd(["search", "alerts"]).ok();
     assert!(started.elapsed().as_secs() < 5, "readers were blocked");
     writer.execute_batch("ROLLBACK").unwrap();
 }
 
 #[test]
 fn the_fixture_single_posts_answer_too() {
-    let a = Archive::empty();
-    a.import(&[fixture("seed-dz534539-servicerestored.json")]);
-    let text = a.ok(&["query", "DZ534539"]);
+    let a = Archive::new();
+    a.import(fixture("seed-dz534539-servicerestored.json"));
+    let text = a.cmd(["query", "DZ534539"]).ok();
     assert!(text.contains("Timeline (1 update, oldest first)"));
     assert!(text.contains("post 907 https://m365jp.net/"));
     assert!(text.contains("DZ534548  (not in the archive)"));
     assert_eq!(a.count(&[]), 1);
-    assert!(!Path::new(&a.dir.path().join("x")).exists());
+    assert!(!Path::new(&a.dir().join("x")).exists());
 }
 
 #[test]
 fn an_archive_from_before_the_read_columns_answers_the_same_after_upgrading() {
-    let a = Archive::everything();
+    let a = everything();
     // Durations of ongoing records run to now, so they may tick between the two exports.
     let export = || -> Vec<Value> {
-        a.ok(&["export", "--format", "ndjson"])
-            .lines()
-            .map(|l| {
-                let mut row: Value = serde_json::from_str(l).unwrap();
+        a.cmd(["export", "--format", "ndjson"])
+            .ndjson()
+            .into_iter()
+            .map(|mut row| {
                 row["duration_minutes"] = Value::Null;
                 row
             })
@@ -568,7 +511,7 @@ fn an_archive_from_before_the_read_columns_answers_the_same_after_upgrading() {
     };
     let before = export();
     // Take the archive back to schema 1: no related_ids/link on records, the old index.
-    let conn = Connection::open(&a.db).unwrap();
+    let conn = a.conn();
     conn.execute_batch(
         "DROP INDEX records_recent; DROP INDEX updates_recent;
          ALTER TABLE records DROP COLUMN related_ids; ALTER TABLE records DROP COLUMN link;
@@ -579,7 +522,7 @@ fn an_archive_from_before_the_read_columns_answers_the_same_after_upgrading() {
     drop(conn);
     // A reader upgrades it (a write) before answering.
     assert_eq!(export(), before);
-    let conn = Connection::open(&a.db).unwrap();
+    let conn = a.conn();
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();

@@ -1,47 +1,20 @@
 //! The archive: import, reparse, status, against real SQLite files in a temp dir.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rusqlite::Connection;
-use tempfile::TempDir;
 
 use crate::support::posts::{Spec, page, post};
-use crate::support::{fixtures, healthfeed};
+use crate::support::{Archive, cmd, fixtures};
 
-/// A temp dir with an archive path and helpers to feed it.
-struct Archive {
-    dir: TempDir,
-    db: PathBuf,
+/// Whole-table reads, for comparing archives.
+trait Tables {
+    /// Rows of `sql` as text, for comparing whole tables.
+    fn rows(&self, sql: &str) -> Vec<String>;
+    fn count(&self, sql: &str) -> i64;
 }
 
-impl Archive {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("archive").join("healthfeed.db");
-        Archive { dir, db }
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-
-    /// Runs `healthfeed --db … args`, asserts success, returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        crate::support::ok(&self.db, args)
-    }
-
-    fn import(&self, file: &Path) -> serde_json::Value {
-        let out = self.ok(&["import", "--json", file.to_str().unwrap()]);
-        serde_json::from_str(&out).unwrap()
-    }
-
-    fn conn(&self) -> Connection {
-        Connection::open(&self.db).unwrap()
-    }
-
-    /// Rows of `sql` as text, for comparing whole tables.
+impl Tables for Archive {
     fn rows(&self, sql: &str) -> Vec<String> {
         let conn = self.conn();
         let mut stmt = conn.prepare(sql).unwrap();
@@ -109,14 +82,14 @@ fn history() -> Vec<Spec> {
 
 #[test]
 fn reimporting_the_same_files_changes_nothing() {
-    let a = Archive::new();
+    let a = Archive::in_new_folder();
     let files = all_fixtures();
     let args: Vec<&str> = std::iter::once("import")
         .chain(files.iter().map(|p| p.to_str().unwrap()))
         .collect();
-    let first = a.ok(&args);
+    let first = a.cmd(&args).ok();
     let before = dump(&a);
-    let second = a.ok(&args);
+    let second = a.cmd(&args).ok();
     assert_eq!(dump(&a), before);
     assert!(first.contains(" 0 unchanged"), "{first}");
     assert!(
@@ -131,12 +104,12 @@ fn reimporting_the_same_files_changes_nothing() {
 
 #[test]
 fn the_same_update_in_two_posts_is_one_update_with_two_posts() {
-    let a = Archive::new();
+    let a = Archive::in_new_folder();
     let original = Spec::new(10, "EX500005", "serviceDegradation", 5, 12);
     let mut repost = original.clone();
     repost.post_id = 11;
     repost.slug_suffix = "-2";
-    let summary = a.import(&a.write("p.json", &page(&[original, repost])));
+    let summary = a.import(a.write("p.json", page(&[original, repost])));
     assert_eq!(summary["new_records"], 1);
     assert_eq!(a.count("SELECT count(*) FROM updates"), 1);
     assert_eq!(
@@ -152,11 +125,11 @@ fn the_same_update_in_two_posts_is_one_update_with_two_posts() {
 #[test]
 fn newest_first_gives_the_same_archive_as_oldest_first() {
     let specs = history();
-    let oldest = Archive::new();
-    oldest.import(&oldest.write("p.json", &page(&specs)));
-    let newest = Archive::new();
+    let oldest = Archive::in_new_folder();
+    oldest.import(oldest.write("p.json", page(&specs)));
+    let newest = Archive::in_new_folder();
     let reversed: Vec<Spec> = specs.iter().rev().cloned().collect();
-    newest.import(&newest.write("p.json", &page(&reversed)));
+    newest.import(newest.write("p.json", page(&reversed)));
     assert_eq!(dump(&oldest), dump(&newest));
     assert_eq!(
         oldest.rows("SELECT id, status, update_count FROM records ORDER BY id"),
@@ -170,10 +143,10 @@ fn newest_first_gives_the_same_archive_as_oldest_first() {
 
 #[test]
 fn an_older_update_arriving_late_joins_the_timeline_only() {
-    let a = Archive::new();
+    let a = Archive::in_new_folder();
     let specs = history();
-    a.import(&a.write("new.json", &post(&specs[3])));
-    let late = a.import(&a.write("old.json", &post(&specs[0])));
+    a.import(a.write("new.json", post(&specs[3])));
+    let late = a.import(a.write("old.json", post(&specs[0])));
     assert_eq!(late["updated_records"], 0);
     assert_eq!(
         a.rows("SELECT status, update_count FROM records WHERE id = 'EX100001'"),
@@ -192,9 +165,9 @@ fn two_updates_with_the_same_last_updated_resolve_to_the_later_post_in_any_order
         "Text(\"Users can't send mail from Outlook\")|Integer(2)|Text(\"https://m365jp.net/index.php/servicedegradation-ex100021-2\")",
     ];
     for order in [[&first, &second], [&second, &first]] {
-        let a = Archive::new();
+        let a = Archive::in_new_folder();
         for (i, spec) in order.iter().enumerate() {
-            a.import(&a.write(&format!("{i}.json"), &post(spec)));
+            a.import(a.write(&format!("{i}.json"), post(spec)));
         }
         let got = a.rows("SELECT title, update_count, link FROM records WHERE id = 'EX100021'");
         assert_eq!(got, expect);
@@ -203,13 +176,13 @@ fn two_updates_with_the_same_last_updated_resolve_to_the_later_post_in_any_order
 
 #[test]
 fn an_edited_post_keeps_both_versions_and_the_record_follows_the_edit() {
-    let a = Archive::new();
+    let a = Archive::in_new_folder();
     let v1 = Spec::new(20, "EX600006", "serviceDegradation", 6, 9);
     let mut v2 = v1.clone();
     v2.title = "Users can't send mail from Outlook on the web".into();
     v2.modified_gmt = "2023-03-06T09:45:00".into();
-    a.import(&a.write("v1.json", &post(&v1)));
-    let edit = a.import(&a.write("v2.json", &post(&v2)));
+    a.import(a.write("v1.json", post(&v1)));
+    let edit = a.import(a.write("v2.json", post(&v2)));
     assert_eq!(edit["updated_records"], 1);
     assert_eq!(
         a.count("SELECT count(*) FROM raw_posts WHERE post_id = 20"),
@@ -224,7 +197,7 @@ fn an_edited_post_keeps_both_versions_and_the_record_follows_the_edit() {
         ["Text(\"Users can't send mail from Outlook on the web\")"]
     );
     // The old version arriving again (say, from an old saved file) does not undo the edit.
-    a.import(&a.write("v1-again.json", &post(&v1)));
+    a.import(a.write("v1-again.json", post(&v1)));
     assert_eq!(
         a.rows("SELECT title FROM records"),
         ["Text(\"Users can't send mail from Outlook on the web\")"]
@@ -233,8 +206,8 @@ fn an_edited_post_keeps_both_versions_and_the_record_follows_the_edit() {
 
 #[test]
 fn rejects_are_kept_raw_with_their_reason() {
-    let a = Archive::new();
-    let summary = a.import(&fixtures().join("site-notice-no-table.json"));
+    let a = Archive::in_new_folder();
+    let summary = a.import(fixtures().join("site-notice-no-table.json"));
     assert_eq!(summary["not_records"], 1);
     assert_eq!(a.count("SELECT count(*) FROM raw_posts"), 1);
     let reasons = a.rows("SELECT reason FROM rejects");
@@ -243,21 +216,14 @@ fn rejects_are_kept_raw_with_their_reason() {
 
 #[test]
 fn a_broken_file_keeps_the_posts_before_the_fault_and_exits_3() {
-    let a = Archive::new();
+    let a = Archive::in_new_folder();
     let specs = history();
     let good = page(&specs[..3]);
     let broken = a.write(
         "broken.json",
-        &format!("{}, {{\"id\": 9", &good[..good.len() - 1]),
+        format!("{}, {{\"id\": 9", &good[..good.len() - 1]),
     );
-    let out = healthfeed()
-        .arg("--db")
-        .arg(&a.db)
-        .args(["import", broken.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = a.cmd(["import"]).arg(&broken).fails(3).stderr;
     assert!(
         err.contains("broken.json") && err.contains("item 4"),
         "{err}"
@@ -266,25 +232,18 @@ fn a_broken_file_keeps_the_posts_before_the_fault_and_exits_3() {
 }
 
 fn refuses_untouched(archive: &Archive, expect: &str) {
-    let before = std::fs::read(&archive.db).unwrap();
+    let before = std::fs::read(archive.db()).unwrap();
     for args in [
         &["status"][..],
         &["import", "/dev/null"][..],
         &["reparse"][..],
     ] {
-        let out = healthfeed()
-            .arg("--db")
-            .arg(&archive.db)
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(5), "{args:?}");
-        let err = String::from_utf8_lossy(&out.stderr);
+        let err = archive.cmd(args).fails(5).stderr;
         assert!(err.contains(expect), "{args:?}: {err}");
-        assert!(err.contains(archive.db.to_str().unwrap()), "{err}");
+        assert!(err.contains(archive.db().to_str().unwrap()), "{err}");
     }
     assert_eq!(
-        std::fs::read(&archive.db).unwrap(),
+        std::fs::read(archive.db()).unwrap(),
         before,
         "the file was changed"
     );
@@ -292,8 +251,8 @@ fn refuses_untouched(archive: &Archive, expect: &str) {
 
 #[test]
 fn an_archive_from_a_newer_healthfeed_is_refused_and_left_untouched() {
-    let a = Archive::new();
-    a.import(&a.write("p.json", &page(&history())));
+    let a = Archive::in_new_folder();
+    a.import(a.write("p.json", page(&history())));
     let conn = a.conn();
     conn.execute_batch(
         "PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode = DELETE;",
@@ -305,10 +264,10 @@ fn an_archive_from_a_newer_healthfeed_is_refused_and_left_untouched() {
 
 #[test]
 fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
-    let a = Archive::new();
-    std::fs::create_dir_all(a.db.parent().unwrap()).unwrap();
+    let a = Archive::in_new_folder();
+    std::fs::create_dir_all(a.db().parent().unwrap()).unwrap();
     std::fs::write(
-        &a.db,
+        a.db(),
         "this is my shopping list, not a database\n".repeat(100),
     )
     .unwrap();
@@ -317,10 +276,9 @@ fn a_file_that_is_not_a_database_is_refused_and_left_untouched() {
 
 #[test]
 fn another_programs_database_is_refused_and_left_untouched() {
-    let a = Archive::new();
-    std::fs::create_dir_all(a.db.parent().unwrap()).unwrap();
-    Connection::open(&a.db)
-        .unwrap()
+    let a = Archive::in_new_folder();
+    std::fs::create_dir_all(a.db().parent().unwrap()).unwrap();
+    a.conn()
         .execute_batch("CREATE TABLE accounts(id INTEGER PRIMARY KEY, name TEXT)")
         .unwrap();
     refuses_untouched(&a, "not a healthfeed archive");
@@ -328,8 +286,8 @@ fn another_programs_database_is_refused_and_left_untouched() {
 
 #[test]
 fn reparse_rebuilds_rows_written_by_an_older_parser() {
-    let a = Archive::new();
-    a.import(&a.write("p.json", &page(&history())));
+    let a = Archive::in_new_folder();
+    a.import(a.write("p.json", page(&history())));
     let clean = dump(&a);
     // Simulate parser version 0: a wrong title, a lost record, a post wrongly rejected.
     a.conn()
@@ -342,7 +300,7 @@ fn reparse_rebuilds_rows_written_by_an_older_parser() {
              UPDATE posts SET update_id = NULL WHERE post_id = 3;",
         )
         .unwrap();
-    let out = a.ok(&["reparse"]);
+    let out = a.cmd(["reparse"]).ok();
     assert!(out.contains("added (1): TM300003"), "{out}");
     assert!(out.contains("changed (1): EX100001"), "{out}");
     assert_eq!(dump(&a), clean);
@@ -354,21 +312,21 @@ fn reparse_rebuilds_rows_written_by_an_older_parser() {
 
 #[test]
 fn an_import_hands_the_archive_back_in_wal_mode() {
-    let a = Archive::new();
-    a.import(&a.write("p.json", &page(&history())));
+    let a = Archive::in_new_folder();
+    a.import(a.write("p.json", page(&history())));
     // Readers never wait on a writer only in WAL mode; import leaves it there.
     let mode: String = a
         .conn()
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    assert!(!a.db.with_extension("db-journal").exists());
+    assert!(!a.db().with_extension("db-journal").exists());
 }
 
 #[test]
 fn an_import_beside_an_open_reader_lands_and_the_reader_keeps_its_snapshot() {
-    let a = Archive::new();
-    a.import(&a.write("first.json", &page(&history()[..3])));
+    let a = Archive::in_new_folder();
+    a.import(a.write("first.json", page(&history()[..3])));
     // A reader mid-transaction, as a long export or a Datasette page would be.
     let reader = a.conn();
     reader.execute_batch("BEGIN").unwrap();
@@ -377,7 +335,7 @@ fn an_import_beside_an_open_reader_lands_and_the_reader_keeps_its_snapshot() {
             .unwrap()
     };
     assert_eq!(count(&reader), 3);
-    let out = a.import(&a.write("all.json", &page(&history())));
+    let out = a.import(a.write("all.json", page(&history())));
     assert_eq!(out["posts"], 7, "{out}");
     assert_eq!(count(&reader), 3, "the reader's snapshot moved under it");
     reader.execute_batch("COMMIT").unwrap();
@@ -386,9 +344,9 @@ fn an_import_beside_an_open_reader_lands_and_the_reader_keeps_its_snapshot() {
 
 #[test]
 fn status_reports_what_the_archive_holds() {
-    let a = Archive::new();
-    a.import(&a.write("p.json", &page(&history())));
-    let out = a.ok(&["status"]);
+    let a = Archive::in_new_folder();
+    a.import(a.write("p.json", page(&history())));
+    let out = a.cmd(["status"]).ok();
     assert!(
         out.contains("records    3 (3 health, 0 message; 1 open)"),
         "{out}"
@@ -396,31 +354,27 @@ fn status_reports_what_the_archive_holds() {
     assert!(out.contains("raw posts  7"), "{out}");
     assert!(out.contains("source     https://m365jp.net"), "{out}");
     assert!(out.contains("last run   import"), "{out}");
-    let json: serde_json::Value = serde_json::from_str(&a.ok(&["status", "--json"])).unwrap();
+    let json = a.cmd(["status", "--json"]).json();
     assert_eq!(json["updates"], 6);
 }
 
 #[test]
 fn the_archive_path_comes_from_the_environment_when_no_flag_is_given() {
-    let a = Archive::new();
-    let file = a.write("p.json", &page(&history()[..1]));
-    healthfeed()
-        .env("HEALTHFEED_DB", &a.db)
-        .args(["import", file.to_str().unwrap()])
-        .assert()
-        .success();
-    assert!(a.db.exists());
+    let a = Archive::in_new_folder();
+    let file = a.write("p.json", page(&history()[..1]));
+    cmd(["import"]).arg(&file).env("HEALTHFEED_DB", a.db()).ok();
+    assert!(a.db().exists());
 }
 
 #[test]
 fn a_repost_edited_into_a_notice_no_longer_gives_the_record_its_link() {
-    let a = Archive::new();
+    let a = Archive::in_new_folder();
     let original = Spec::new(30, "EX900009", "serviceDegradation", 9, 9);
     let mut repost = original.clone();
     repost.post_id = 31;
     repost.slug_suffix = "-2";
     repost.modified_gmt = "2023-03-09T09:10:00".into();
-    a.import(&a.write("p.json", &page(&[original, repost.clone()])));
+    a.import(a.write("p.json", page(&[original, repost.clone()])));
     let link = |a: &Archive| a.rows("SELECT link FROM records WHERE id = 'EX900009'");
     assert_eq!(
         link(&a),
@@ -430,7 +384,7 @@ fn a_repost_edited_into_a_notice_no_longer_gives_the_record_its_link() {
     let mut notice: serde_json::Value = serde_json::from_str(&post(&repost)).unwrap();
     notice["modified_gmt"] = serde_json::json!("2023-03-10T00:00:00");
     notice["content"]["rendered"] = serde_json::json!("<p>Maintenance tonight.</p>");
-    a.import(&a.write("notice.json", &notice.to_string()));
+    a.import(a.write("notice.json", notice.to_string()));
     assert_eq!(
         link(&a),
         ["Text(\"https://m365jp.net/index.php/servicedegradation-ex900009\")"]

@@ -8,18 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use rusqlite::Connection;
-
 use crate::support::posts::{Spec, page};
 use crate::support::wp::{Fault, Wp, t};
-use crate::support::{healthfeed, import, ok};
+use crate::support::{Archive, BIN, healthfeed, isolated};
 
-const BIN: &str = env!("CARGO_BIN_EXE_healthfeed");
-
-fn sync_args(db: &Path, url: &str) -> Vec<String> {
+fn sync_args(url: &str) -> Vec<String> {
     [
-        "--db",
-        db.to_str().unwrap(),
         "sync",
         "--source",
         url,
@@ -34,8 +28,8 @@ fn sync_args(db: &Path, url: &str) -> Vec<String> {
     .to_vec()
 }
 
-fn stored(db: &Path) -> BTreeSet<(i64, String, Option<i64>)> {
-    let conn = Connection::open(db).unwrap();
+fn stored(a: &Archive) -> BTreeSet<(i64, String, Option<i64>)> {
+    let conn = a.conn();
     let mut stmt = conn
         .prepare(
             "SELECT p.post_id, p.modified_gmt, u.id IS NOT NULL FROM posts p
@@ -48,15 +42,14 @@ fn stored(db: &Path) -> BTreeSet<(i64, String, Option<i64>)> {
         .unwrap()
 }
 
-fn integrity(db: &Path) -> String {
-    Connection::open(db)
-        .unwrap()
+fn integrity(a: &Archive) -> String {
+    a.conn()
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap()
 }
 
-fn timelines(db: &Path) -> Vec<(String, String, String)> {
-    let conn = Connection::open(db).unwrap();
+fn timelines(a: &Archive) -> Vec<(String, String, String)> {
+    let conn = a.conn();
     let mut stmt = conn
         .prepare("SELECT record_id, last_updated, content_hash FROM updates ORDER BY 1, 2, 3")
         .unwrap();
@@ -70,20 +63,15 @@ fn timelines(db: &Path) -> Vec<(String, String, String)> {
 fn a_sync_killed_at_any_point_resumes_to_the_same_archive_as_a_clean_run() {
     let wp = Wp::start();
     wp.site().publish_all(1..=150, |id| t(id as i64 / 4));
-    let dir = tempfile::tempdir().unwrap();
-    let clean = dir.path().join("clean.db");
-    let out = Command::new(BIN)
-        .args(sync_args(&clean, &wp.posts_url()))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    let clean = Archive::new();
+    clean.cmd(sync_args(&wp.posts_url())).ok();
 
     // Slow every answer so kills land both while waiting for the network and while writing.
     wp.site().sticky = Some(Fault::Stall(Duration::from_millis(40)));
-    let killed = dir.path().join("killed.db");
+    let killed = Archive::new();
     for after_ms in [30, 90, 170, 260, 380, 520] {
-        let mut child = Command::new(BIN)
-            .args(sync_args(&killed, &wp.posts_url()))
+        let mut child = killed
+            .process(sync_args(&wp.posts_url()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -94,15 +82,7 @@ fn a_sync_killed_at_any_point_resumes_to_the_same_archive_as_a_clean_run() {
         assert_eq!(integrity(&killed), "ok", "after a kill at {after_ms} ms");
     }
     wp.site().sticky = None;
-    let out = Command::new(BIN)
-        .args(sync_args(&killed, &wp.posts_url()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    killed.cmd(sync_args(&wp.posts_url())).ok();
     assert_eq!(stored(&killed), stored(&clean));
     assert_eq!(timelines(&killed), timelines(&clean));
     assert_eq!(integrity(&killed), "ok");
@@ -128,11 +108,8 @@ fn posts_file(dir: &Path, count: u64) -> PathBuf {
 }
 
 /// `healthfeed --db DB import FILE` started in the background, its stderr kept.
-fn spawn_import(db: &Path, file: &Path) -> Child {
-    Command::new(BIN)
-        .arg("--db")
-        .arg(db)
-        .arg("import")
+fn spawn_import(a: &Archive, file: &Path) -> Child {
+    a.process(["import"])
         .arg(file)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -147,39 +124,37 @@ fn three_batches(dir: &Path) -> PathBuf {
 
 #[test]
 fn an_import_killed_mid_batch_keeps_whole_batches_and_finishes_on_rerun() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = three_batches(dir.path());
-    let clean = dir.path().join("clean.db");
-    import(&clean, &file);
+    let clean = Archive::new();
+    let file = three_batches(clean.dir());
+    clean.import(&file);
 
-    let killed = dir.path().join("killed.db");
+    let killed = Archive::new();
     for after_ms in [150, 400, 900, 1600] {
         let mut child = spawn_import(&killed, &file);
         std::thread::sleep(Duration::from_millis(after_ms));
         child.kill().unwrap();
         child.wait().unwrap();
-        if !killed.exists() {
+        if !killed.db().exists() {
             continue;
         }
         // A read-only command must cope with whatever the kill left (a hot journal).
-        ok(&killed, &["status"]);
+        killed.cmd(["status"]).ok();
         assert_eq!(integrity(&killed), "ok", "after a kill at {after_ms} ms");
         let n = raw_posts(&killed);
         assert_eq!(n % 500, 0, "a batch was half-written: {n} posts");
     }
-    import(&killed, &file);
+    killed.import(&file);
     assert_eq!(stored(&killed), stored(&clean));
     assert_eq!(timelines(&killed), timelines(&clean));
 }
 
 #[test]
 fn readers_started_during_an_import_keep_working_and_the_import_lands() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, before) = small_archive(dir.path());
-    let file = three_batches(dir.path());
+    let (a, before) = small_archive();
+    let file = three_batches(a.dir());
     // Started with the archive to itself, the import writes through a rollback
     // journal; readers that open meanwhile wait at most for a batch's commit.
-    let mut import = spawn_import(&db, &file);
+    let mut import = spawn_import(&a, &file);
     let mut rounds = 0;
     while import.try_wait().unwrap().is_none() && rounds < 200 {
         // Commands that only read; `status` may write (it upgrades old archives).
@@ -189,12 +164,12 @@ fn readers_started_during_an_import_keep_working_and_the_import_lands() {
             &["export", "--format", "csv"][..],
             &["search", "malicious"][..],
         ] {
-            ok(&db, args);
+            a.cmd(args).ok();
         }
         if rounds == 3 {
             // A writer's open turns the archive back to WAL between two batches;
             // the import carries on in WAL.
-            ok(&db, &["status"]);
+            a.cmd(["status"]).ok();
         }
         rounds += 1;
     }
@@ -205,20 +180,19 @@ fn readers_started_during_an_import_keep_working_and_the_import_lands() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(raw_posts(&db), before + 1500);
-    assert_eq!(integrity(&db), "ok");
+    assert_eq!(raw_posts(&a), before + 1500);
+    assert_eq!(integrity(&a), "ok");
 }
 
 #[test]
 fn a_read_held_past_the_busy_timeout_stops_an_import_cleanly_and_a_rerun_finishes() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, before) = small_archive(dir.path());
-    let file = three_batches(dir.path());
-    let child = spawn_import(&db, &file);
+    let (a, before) = small_archive();
+    let file = three_batches(a.dir());
+    let child = spawn_import(&a, &file);
     // Once the first batch is in, a reader opens a transaction and keeps it, as
     // a paused `healthfeed export | less` would.
-    let reader = Connection::open(&db).unwrap();
-    while raw_posts(&db) < before + 500 {
+    let reader = a.conn();
+    while raw_posts(&a) < before + 500 {
         std::thread::sleep(Duration::from_millis(5));
     }
     reader.execute_batch("BEGIN").unwrap();
@@ -234,29 +208,26 @@ fn a_read_held_past_the_busy_timeout_stops_an_import_cleanly_and_a_rerun_finishe
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(6), "{err}");
     assert!(err.contains("locked by another process"), "{err}");
-    let kept = raw_posts(&db);
+    let kept = raw_posts(&a);
     assert!(kept >= before + 500 && (kept - before) % 500 == 0, "{kept}");
-    import(&db, &file);
-    assert_eq!(raw_posts(&db), before + 1500);
-    assert_eq!(integrity(&db), "ok");
+    a.import(&file);
+    assert_eq!(raw_posts(&a), before + 1500);
+    assert_eq!(integrity(&a), "ok");
 }
 
 /// An archive holding one small history, and its row counts.
-fn small_archive(dir: &Path) -> (PathBuf, i64) {
-    let db = dir.join("a.db");
+fn small_archive() -> (Archive, i64) {
+    let a = Archive::new();
     let specs: Vec<Spec> = (1..=5)
         .map(|i| Spec::new(i, "EX700007", "investigating", i as u32, 8))
         .collect();
-    let file = dir.join("small.json");
-    std::fs::write(&file, page(&specs)).unwrap();
-    import(&db, &file);
-    let n = raw_posts(&db);
-    (db, n)
+    a.import(a.write("small.json", page(&specs)));
+    let n = raw_posts(&a);
+    (a, n)
 }
 
-fn raw_posts(db: &Path) -> i64 {
-    Connection::open(db)
-        .unwrap()
+fn raw_posts(a: &Archive) -> i64 {
+    a.conn()
         .query_row("SELECT count(*) FROM raw_posts", [], |r| r.get(0))
         .unwrap()
 }
@@ -268,107 +239,96 @@ fn big_file(dir: &Path) -> PathBuf {
 
 #[test]
 fn a_full_disk_fails_cleanly_and_the_archive_keeps_what_it_held() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, before) = small_archive(dir.path());
-    let file = big_file(dir.path());
+    let (a, before) = small_archive();
+    let file = big_file(a.dir());
     // A file-size limit stands in for a full disk; SIGXFSZ ignored so writes fail with EFBIG.
     let script = format!(
         "trap '' XFSZ; ulimit -f {}; exec \"$0\" --db \"$1\" import \"$2\"",
-        std::fs::metadata(&db).unwrap().len() / 512 + 200
+        std::fs::metadata(a.db()).unwrap().len() / 512 + 200
     );
-    let out = Command::new("sh")
+    let out = isolated(Command::new("sh"))
         .args([
             "-c",
             &script,
             BIN,
-            db.to_str().unwrap(),
+            a.db().to_str().unwrap(),
             file.to_str().unwrap(),
         ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{err}");
-    assert!(err.contains(db.to_str().unwrap()), "{err}");
+    assert!(err.contains(a.db().to_str().unwrap()), "{err}");
     assert!(
         err.contains("full") || err.contains("disk") || err.contains("I/O"),
         "{err}"
     );
-    assert_eq!(integrity(&db), "ok");
-    assert!(raw_posts(&db) >= before);
-    healthfeed()
-        .arg("--db")
-        .arg(&db)
-        .arg("status")
-        .assert()
-        .success();
+    assert_eq!(integrity(&a), "ok");
+    assert!(raw_posts(&a) >= before);
+    a.cmd(["status"]).ok();
     // With room again, the same import completes.
-    import(&db, &file);
-    assert_eq!(raw_posts(&db), before + 400);
+    a.import(&file);
+    assert_eq!(raw_posts(&a), before + 400);
 }
 
 #[test]
 fn another_process_holding_the_write_lock_gives_the_busy_exit() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, before) = small_archive(dir.path());
-    let file = big_file(dir.path());
-    let holder = Connection::open(&db).unwrap();
+    let (a, before) = small_archive();
+    let file = big_file(a.dir());
+    let holder = a.conn();
     holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
-    let out = healthfeed()
-        .arg("--db")
-        .arg(&db)
-        .arg("import")
+    let err = a
+        .cmd(["import"])
         .arg(&file)
         .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(6), "{err}");
+        .fails(6)
+        .stderr;
     assert!(err.contains("locked by another process"), "{err}");
-    assert!(err.contains(db.to_str().unwrap()), "{err}");
+    assert!(err.contains(a.db().to_str().unwrap()), "{err}");
     holder.execute_batch("ROLLBACK").unwrap();
-    assert_eq!(raw_posts(&db), before);
-    assert_eq!(integrity(&db), "ok");
+    assert_eq!(raw_posts(&a), before);
+    assert_eq!(integrity(&a), "ok");
 }
 
 #[test]
 fn a_read_only_folder_fails_with_the_file_named_and_loses_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (db, before) = small_archive(dir.path());
-    let file = big_file(dir.path());
+    let (a, before) = small_archive();
+    let dir = a.dir();
+    let file = big_file(dir);
     // Let the unprivileged user read everything, then take write access away.
     let chmod = |path: &Path, mode: u32| {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     };
-    chmod(dir.path(), 0o555);
-    for entry in std::fs::read_dir(dir.path()).unwrap() {
+    chmod(dir, 0o555);
+    for entry in std::fs::read_dir(dir).unwrap() {
         chmod(&entry.unwrap().path(), 0o444);
     }
     // Root ignores permissions, so as root the binary runs as nobody.
     let mut cmd = if running_as_root() {
-        let mut c = Command::new("setpriv");
+        let mut c = isolated(Command::new("setpriv"));
         c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", BIN]);
         c
     } else {
-        Command::new(BIN)
+        healthfeed()
     };
     let out = cmd
         .arg("--db")
-        .arg(&db)
+        .arg(a.db())
         .arg("import")
         .arg(&file)
         .output()
         .unwrap();
-    chmod(dir.path(), 0o755);
+    chmod(dir, 0o755);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(5), "{err}");
-    assert!(err.contains(db.to_str().unwrap()), "{err}");
+    assert!(err.contains(a.db().to_str().unwrap()), "{err}");
     assert!(
         err.contains("readonly") || err.contains("read-only") || err.contains("unable to open"),
         "{err}"
     );
-    assert_eq!(raw_posts(&db), before);
-    assert_eq!(integrity(&db), "ok");
+    assert_eq!(raw_posts(&a), before);
+    assert_eq!(integrity(&a), "ok");
 }
 
 /// Whether this test runs as root (the CI does): `id -u`, to avoid unsafe libc calls.
@@ -384,24 +344,15 @@ fn running_as_root() -> bool {
 fn readers_keep_working_while_a_sync_writes_and_a_second_sync_is_refused() {
     let wp = Wp::start();
     wp.site().publish_all(1..=40, |id| t(id as i64));
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("a.db");
-    assert!(
-        Command::new(BIN)
-            .args(sync_args(&db, &wp.posts_url()))
-            .output()
-            .unwrap()
-            .status
-            .success()
-    );
+    let a = Archive::new();
+    a.cmd(sync_args(&wp.posts_url())).ok();
     wp.site()
         .publish_all(41..=240, |id| t(1_000 + id as i64 / 3));
     wp.site().sticky = Some(Fault::Stall(Duration::from_millis(30)));
 
     // Two syncs started together: one writes, the other waits its turn or says busy.
     let spawn = || {
-        Command::new(BIN)
-            .args(sync_args(&db, &wp.posts_url()))
+        a.process(sync_args(&wp.posts_url()))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -418,7 +369,7 @@ fn readers_keep_working_while_a_sync_writes_and_a_second_sync_is_refused() {
             &["status"][..],
         ] {
             // Each reader must succeed while the syncs write.
-            ok(&db, args);
+            a.cmd(args).ok();
         }
         rounds += 1;
     }
@@ -437,10 +388,9 @@ fn readers_keep_working_while_a_sync_writes_and_a_second_sync_is_refused() {
         })
         .collect();
     assert!(codes.contains(&Some(0)), "neither sync ran: {codes:?}");
-    assert_eq!(integrity(&db), "ok");
+    assert_eq!(integrity(&a), "ok");
     assert_eq!(
-        Connection::open(&db)
-            .unwrap()
+        a.conn()
             .query_row("SELECT count(*) FROM posts", [], |r| r.get::<_, i64>(0))
             .unwrap(),
         240

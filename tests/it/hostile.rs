@@ -1,12 +1,12 @@
 //! Hostile and broken input: each gets a clear error for that post, nothing
 //! panics, and what was good is kept (issue 6).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{fixture, healthfeed, import};
+use crate::support::{Archive, cmd, fixture};
 
 fn seed() -> Value {
     let text = std::fs::read_to_string(fixture("seed-dz534539-servicerestored.json")).unwrap();
@@ -25,43 +25,19 @@ fn variant(id: u64, edit: impl Fn(&str) -> String) -> Value {
     post
 }
 
-struct Dir(tempfile::TempDir);
-
-impl Dir {
-    fn new() -> Self {
-        Dir(tempfile::tempdir().unwrap())
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.path().join(name);
-        std::fs::write(&path, bytes).unwrap();
-        path
-    }
-
-    fn db(&self) -> PathBuf {
-        self.0.path().join("a.db")
-    }
-}
-
 /// Runs `healthfeed parse FILE` with a time bound; returns (exit code, stdout JSON or Null, stderr).
 fn parse(file: &Path) -> (i32, Value, String) {
-    let out = healthfeed()
-        .arg("parse")
+    let out = cmd(["parse"])
         .arg(file)
         .timeout(Duration::from_secs(30))
-        .output()
-        .unwrap();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        json,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .output();
+    let json = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    (out.code.unwrap_or(-1), json, out.stderr)
 }
 
 #[test]
 fn wrong_shapes_are_reported_per_post_and_the_rest_still_parses() {
-    let dir = Dir::new();
+    let a = Archive::new();
     let page = json!([
         {"code": "rest_forbidden", "message": "Sorry", "data": {"status": 401}},
         {"id": 5},
@@ -73,7 +49,7 @@ fn wrong_shapes_are_reported_per_post_and_the_rest_still_parses() {
         null,
         seed(),
     ]);
-    let (code, records, err) = parse(&dir.write("shapes.json", page.to_string()));
+    let (code, records, err) = parse(&a.write("shapes.json", page.to_string()));
     assert_eq!(code, 0, "{err}");
     assert_eq!(records.as_array().unwrap().len(), 1, "{err}");
     assert!(err.contains("no numeric \"id\""), "{err}");
@@ -86,7 +62,7 @@ fn wrong_shapes_are_reported_per_post_and_the_rest_still_parses() {
 
 #[test]
 fn invalid_json_and_invalid_utf8_exit_3_naming_the_file() {
-    let dir = Dir::new();
+    let a = Archive::new();
     for (name, bytes) in [
         (
             "truncated.json",
@@ -101,42 +77,31 @@ fn invalid_json_and_invalid_utf8_exit_3_naming_the_file() {
             b"{\"id\": 1, \"title\": \"caf\xe9\"}".to_vec(),
         ),
     ] {
-        let file = dir.write(name, bytes);
+        let file = a.write(name, bytes);
         let (code, _, err) = parse(&file);
         assert_eq!(code, 3, "{name}: {err}");
         assert!(err.contains(name), "{name}: {err}");
-        let out = healthfeed()
-            .arg("--db")
-            .arg(dir.db())
-            .arg("import")
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(3), "import {name}");
+        a.cmd(["import"]).arg(&file).fails(3);
     }
 }
 
 #[test]
 fn a_50_mb_post_is_refused_quickly_and_kept_raw() {
-    let dir = Dir::new();
+    let a = Archive::new();
     let huge = variant(8, |c| {
         c.replace("Title: ", &format!("Title: {}", "A".repeat(50 << 20)))
     });
     let page = Value::Array(vec![huge, seed()]);
-    let file = dir.write("huge.json", page.to_string());
+    let file = a.write("huge.json", page.to_string());
     let (code, records, err) = parse(&file);
     assert_eq!(code, 0, "{err}");
     assert_eq!(records.as_array().unwrap().len(), 1);
     assert!(err.contains("post 8") && err.contains("bytes"), "{err}");
-    healthfeed()
-        .arg("--db")
-        .arg(dir.db())
-        .arg("import")
+    a.cmd(["import"])
         .arg(&file)
         .timeout(Duration::from_secs(60))
-        .assert()
-        .success();
-    let conn = rusqlite::Connection::open(dir.db()).unwrap();
+        .ok();
+    let conn = a.conn();
     let raw: i64 = conn
         .query_row(
             "SELECT length(json) FROM raw_posts WHERE post_id = 8",
@@ -149,14 +114,14 @@ fn a_50_mb_post_is_refused_quickly_and_kept_raw() {
 
 #[test]
 fn html_nested_100000_levels_deep_is_refused_without_hanging() {
-    let dir = Dir::new();
+    let a = Archive::new();
     let deep = variant(9, |c| {
         c.replace(
             "<td>incident</td>",
             &format!("<td>incident{}</td>", "<div>".repeat(100_000)),
         )
     });
-    let (code, records, err) = parse(&dir.write("deep.json", deep.to_string()));
+    let (code, records, err) = parse(&a.write("deep.json", deep.to_string()));
     assert_eq!(code, 0);
     assert_eq!(records, json!([]));
     assert!(err.contains("post 9: HTML nested more than"), "{err}");
@@ -164,7 +129,7 @@ fn html_nested_100000_levels_deep_is_refused_without_hanging() {
 
 #[test]
 fn script_in_cells_is_not_text() {
-    let dir = Dir::new();
+    let a = Archive::new();
     let post = variant(10, |c| {
         c.replace(
             "<td>incident</td>",
@@ -175,7 +140,7 @@ fn script_in_cells_is_not_text() {
             "Title: <script>document.cookie</script>Admins",
         )
     });
-    let (_, records, _) = parse(&dir.write("script.json", post.to_string()));
+    let (_, records, _) = parse(&a.write("script.json", post.to_string()));
     let r = &records[0];
     assert_eq!(r["classification"], "incident");
     assert!(!r["message"].as_str().unwrap().contains("cookie"));
@@ -183,7 +148,7 @@ fn script_in_cells_is_not_text() {
 
 #[test]
 fn a_table_with_10000_rows_parses_and_ignores_the_unknown_rows() {
-    let dir = Dir::new();
+    let a = Archive::new();
     let rows = "<tr>\n<th>Feature</th>\n<td>x</td>\n</tr>\n".repeat(10_000);
     let post = variant(11, |c| {
         c.replace(
@@ -191,14 +156,14 @@ fn a_table_with_10000_rows_parses_and_ignores_the_unknown_rows() {
             &format!("<tbody>\n{rows}<tr>\n<th>Status"),
         )
     });
-    let (code, records, err) = parse(&dir.write("rows.json", post.to_string()));
+    let (code, records, err) = parse(&a.write("rows.json", post.to_string()));
     assert_eq!(code, 0, "{err}");
     assert_eq!(records[0]["status"], "serviceRestored");
 }
 
 #[test]
 fn bad_ids_and_dates_are_precise_errors_and_far_future_dates_are_kept() {
-    let dir = Dir::new();
+    let a = Archive::new();
     let page = json!([
         variant(12, |c| c.replace(
             "<th width=\"95%\">DZ534539 |",
@@ -209,7 +174,7 @@ fn bad_ids_and_dates_are_precise_errors_and_far_future_dates_are_kept() {
         variant(14, |c| c
             .replace("03/29/2023 18:23:04", "12/31/9999 23:59:59")),
     ]);
-    let (code, records, err) = parse(&dir.write("dates.json", page.to_string()));
+    let (code, records, err) = parse(&a.write("dates.json", page.to_string()));
     assert_eq!(code, 0);
     assert!(
         err.contains("post 12: header ID \"DZ-534539\" is not a record ID"),
@@ -226,24 +191,15 @@ fn bad_ids_and_dates_are_precise_errors_and_far_future_dates_are_kept() {
 
 #[test]
 fn filter_values_and_search_text_are_data_never_sql() {
-    let dir = Dir::new();
-    let file = dir.write("seed.json", seed().to_string());
-    let db = dir.db();
-    import(&db, &file);
+    let a = Archive::new();
+    let file = a.write("seed.json", seed().to_string());
+    a.import(&file);
     let count = |args: &[&str]| -> usize {
-        let out = healthfeed()
-            .arg("--db")
-            .arg(&db)
-            .args(["list", "--format", "ndjson"])
+        a.cmd(["list", "--format", "ndjson"])
             .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).lines().count()
+            .ok()
+            .lines()
+            .count()
     };
     assert_eq!(count(&[]), 1);
     for hostile in [
@@ -261,14 +217,9 @@ fn filter_values_and_search_text_are_data_never_sql() {
             0,
             "--classification {hostile:?}"
         );
-        let out = healthfeed()
-            .arg("--db")
-            .arg(&db)
-            .args(["search", hostile])
-            .output()
-            .unwrap();
+        let out = a.cmd(["search", hostile]).output();
         assert!(
-            out.status.code().is_some_and(|c| c == 0 || c == 2),
+            out.code.is_some_and(|c| c == 0 || c == 2),
             "search {hostile:?}"
         );
     }
@@ -281,7 +232,7 @@ fn filter_values_and_search_text_are_data_never_sql() {
 
 #[test]
 fn the_csv_formula_escape_holds_for_every_text_column() {
-    let dir = Dir::new();
+    let a = Archive::new();
     let mut post = variant(15, |c| {
         c.replace(
             "DZ534539 | Microsoft 365 Defender | Admins received",
@@ -298,19 +249,11 @@ fn the_csv_formula_escape_holds_for_every_text_column() {
         )
     });
     post["link"] = json!("=cmd|' /C calc'!A0");
-    let file = dir.write("formula.json", post.to_string());
-    let db = dir.db();
-    import(&db, &file);
+    let file = a.write("formula.json", post.to_string());
+    a.import(&file);
     for extra in [&[][..], &["--updates"][..]] {
-        let out = healthfeed()
-            .arg("--db")
-            .arg(&db)
-            .args(["export", "--format", "csv"])
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
-        let mut reader = csv::Reader::from_reader(&out.stdout[..]);
+        let out = a.cmd(["export", "--format", "csv"]).args(extra).ok();
+        let mut reader = csv::Reader::from_reader(out.as_bytes());
         let mut cells = 0;
         for row in reader.records() {
             for cell in row.unwrap().iter() {

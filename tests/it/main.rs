@@ -3,6 +3,7 @@
 
 mod answers;
 mod archive;
+mod cli;
 mod exit_codes;
 mod faults;
 mod fetch;

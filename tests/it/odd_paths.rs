@@ -2,33 +2,33 @@
 //! longer than the clock can count. Each ends promptly with a message naming
 //! the real cause, never a hang, a panic or "the disk is full".
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use crate::support::healthfeed;
+use crate::support::{Archive, cmd};
 
 #[test]
 fn a_folder_as_the_archive_says_it_is_a_folder() {
-    let dir = tempfile::tempdir().unwrap();
+    let a = Archive::new();
     for args in [&["list"][..], &["status"], &["import", "-"]] {
-        let out = healthfeed()
-            .arg("--db")
-            .arg(dir.path())
-            .args(args)
-            .write_stdin("[]")
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(5), "{args:?}: {err}");
-        assert!(err.contains("is a folder"), "{args:?}: {err}");
-        assert!(!err.contains("disk is full"), "{args:?}: {err}");
+        let out = cmd(["--db"]).arg(a.dir()).args(args).stdin("[]").fails(5);
+        assert!(
+            out.stderr.contains("is a folder"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("disk is full"),
+            "{args:?}: {}",
+            out.stderr
+        );
     }
 }
 
 #[test]
 fn a_fifo_as_the_archive_is_refused_without_hanging() {
-    let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("pipe.db");
+    let a = Archive::new();
+    let fifo = a.dir().join("pipe.db");
     assert!(
         Command::new("mkfifo")
             .arg(&fifo)
@@ -37,26 +37,12 @@ fn a_fifo_as_the_archive_is_refused_without_hanging() {
             .success()
     );
     for args in [&["list"][..], &["status"]] {
-        let started = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_healthfeed"))
-            .arg("--db")
+        let out = cmd(["--db"])
             .arg(&fifo)
             .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap();
-            panic!("{args:?} on a FIFO hung");
-        }
-        let out = child.wait_with_output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(5), "{args:?}: {err}");
-        assert!(err.contains("is a FIFO"), "{args:?}: {err}");
+            .timeout(Duration::from_secs(10))
+            .fails(5);
+        assert!(out.stderr.contains("is a FIFO"), "{args:?}: {}", out.stderr);
     }
 }
 
@@ -67,19 +53,9 @@ fn a_wait_longer_than_the_clock_counts_does_not_panic() {
         .local_addr()
         .unwrap()
         .port();
-    let dir = tempfile::tempdir().unwrap();
     let url = format!("http://127.0.0.1:{port}/wp-json/wp/v2/posts");
-    let out = healthfeed()
-        .arg("--db")
-        .arg(dir.path().join("a.db"))
-        .args(["sync", "--retries", "0", "--wait", "18446744073709551615"])
+    Archive::new()
+        .cmd(["sync", "--retries", "0", "--wait", "18446744073709551615"])
         .args(["--source", &url])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(4),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .fails(4);
 }

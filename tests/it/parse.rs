@@ -6,26 +6,17 @@
 
 use std::collections::BTreeSet;
 
-use predicates::prelude::*;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
 
-use crate::support::{fixture, fixtures, healthfeed};
+use crate::support::{Cmd, cmd, fixture, fixtures};
 
 #[test]
 fn seed_parses_to_the_known_record() {
-    let out = healthfeed()
-        .arg("parse")
+    let records = cmd(["parse"])
         .arg(fixture("seed-dz534539-servicerestored.json"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .json();
     let r = &records[0];
     assert_eq!(r["id"], "DZ534539");
     assert_eq!(r["kind"], "health");
@@ -78,25 +69,23 @@ fn fixtures_snapshot() {
 
 const FEED: &str = "feed/m365jp-sample.json";
 
-/// Runs `healthfeed parse ARGS…`, asserts exit 0, and returns (records, stderr).
-fn parse_ok(args: &[&std::ffi::OsStr], stdin: Option<String>) -> (Vec<Value>, String) {
-    let mut cmd = healthfeed();
-    cmd.arg("parse").args(args);
-    if let Some(input) = stdin {
-        cmd.write_stdin(input);
-    }
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
-    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
-    (records.as_array().unwrap().clone(), stderr)
+/// `healthfeed parse ARGS…`.
+fn parse(args: &[&std::ffi::OsStr]) -> Cmd {
+    cmd(["parse"]).args(args)
+}
+
+/// Runs a `parse`, asserts exit 0, and returns (records, stderr).
+fn parse_ok(parse: Cmd) -> (Vec<Value>, String) {
+    let out = parse.succeeds();
+    let records: Value = serde_json::from_str(&out.stdout).unwrap();
+    (records.as_array().unwrap().clone(), out.stderr)
 }
 
 /// The ground truth of fixtures/README.md, counted from the printed records.
 #[test]
 fn feed_prints_every_record_and_reports_the_site_notice() {
     let feed = fixture(FEED);
-    let (records, stderr) = parse_ok(&[feed.as_os_str()], None);
+    let (records, stderr) = parse_ok(parse(&[feed.as_os_str()]));
     assert_eq!(records.len(), 41);
     let ids: BTreeSet<&str> = records.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 15);
@@ -129,7 +118,7 @@ fn feed_prints_every_record_and_reports_the_site_notice() {
 #[test]
 fn feed_records_come_out_in_input_order_newest_first() {
     let feed = fixture(FEED);
-    let (records, _) = parse_ok(&[feed.as_os_str()], None);
+    let (records, _) = parse_ok(parse(&[feed.as_os_str()]));
     let posts: Vec<u64> = records
         .iter()
         .map(|r| r["post"]["id"].as_u64().unwrap())
@@ -144,24 +133,16 @@ fn non_json_file_exits_3_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("error-page.json");
     std::fs::write(&page, "<html><body>502 Bad Gateway</body></html>\n").unwrap();
-    healthfeed()
-        .arg("parse")
-        .arg(&page)
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains(page.display().to_string()))
-        .stderr(predicate::str::contains("not readable REST JSON"));
+    let err = parse(&[page.as_os_str()]).fails(3).stderr;
+    assert!(err.contains(&page.display().to_string()), "{err}");
+    assert!(err.contains("not readable REST JSON"), "{err}");
 }
 
 #[test]
 fn missing_file_exits_3_naming_the_file() {
     let missing = fixtures().join("no-such-file.json");
-    healthfeed()
-        .arg("parse")
-        .arg(&missing)
-        .assert()
-        .code(3)
-        .stderr(predicate::str::contains(missing.display().to_string()));
+    let err = parse(&[missing.as_os_str()]).fails(3).stderr;
+    assert!(err.contains(&missing.display().to_string()), "{err}");
 }
 
 #[test]
@@ -169,27 +150,21 @@ fn truncated_json_keeps_the_posts_before_the_fault() {
     let feed = std::fs::read_to_string(fixture(FEED)).unwrap();
     // Cut inside the fourth post: the three before it still print.
     let cut = feed.match_indices("},{\"id\":").nth(2).unwrap().0 + 20;
-    let out = healthfeed()
-        .arg("parse")
-        .arg("-")
-        .write_stdin(&feed[..cut])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let records: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = parse(&["-".as_ref()]).stdin(&feed[..cut]).fails(3);
+    let records: Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         records.as_array().unwrap().len(),
         3,
         "printed JSON stays valid"
     );
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = out.stderr;
     assert!(stderr.contains("<stdin>"), "{stderr}");
 }
 
 #[test]
 fn dash_reads_standard_input() {
     let seed = std::fs::read_to_string(fixture("seed-dz534539-servicerestored.json")).unwrap();
-    let (records, stderr) = parse_ok(&["-".as_ref()], Some(seed));
+    let (records, stderr) = parse_ok(parse(&["-".as_ref()]).stdin(seed));
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["id"], "DZ534539");
     assert_eq!(stderr, "");
@@ -212,7 +187,7 @@ fn ndjson_input_one_post_per_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("posts.ndjson");
     std::fs::write(&file, ndjson).unwrap();
-    let (records, stderr) = parse_ok(&[file.as_os_str()], None);
+    let (records, stderr) = parse_ok(parse(&[file.as_os_str()]));
     let ids: Vec<&str> = records.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["DZ534539", "MC883199", "MO532019"]);
     assert!(stderr.contains("post 901: not a record"), "{stderr}");
@@ -230,7 +205,7 @@ fn ndjson_input_one_post_per_line() {
 fn several_files_print_one_array() {
     let seed = fixture("seed-dz534539-servicerestored.json");
     let feed = fixture(FEED);
-    let (records, _) = parse_ok(&[seed.as_os_str(), feed.as_os_str()], None);
+    let (records, _) = parse_ok(parse(&[seed.as_os_str(), feed.as_os_str()]));
     assert_eq!(records.len(), 42);
 }
 

@@ -2,85 +2,45 @@
 //! WordPress stand-in on 127.0.0.1.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
-use std::process::Output;
 use std::time::Duration;
 
-use rusqlite::Connection;
-use tempfile::TempDir;
-
-use crate::support::healthfeed;
 use crate::support::wp::{Fault, Layout, Wp, t};
+use crate::support::{Archive, Cmd};
 
-/// An archive in a temp dir, synced from one stand-in.
-struct Run {
-    _dir: TempDir,
-    db: PathBuf,
+/// `healthfeed sync` of `source` with test-sized timeouts and pages; more args may follow.
+fn sync(run: &Archive, source: &str) -> Cmd {
+    run.cmd([
+        "sync",
+        "--source",
+        source,
+        "--timeout",
+        "2",
+        "--retries",
+        "3",
+        "--retry-base-ms",
+        "10",
+        "--settle-secs",
+        "0",
+        "--per-page",
+        "20",
+    ])
+    .timeout(Duration::from_secs(60))
 }
 
-impl Run {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("healthfeed.db");
-        Run { _dir: dir, db }
-    }
+/// (post id, modified_gmt) of the current version of every stored post.
+fn posts(run: &Archive) -> BTreeSet<(u64, String)> {
+    let conn = run.conn();
+    let mut stmt = conn
+        .prepare("SELECT post_id, modified_gmt FROM posts")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
 
-    /// `healthfeed sync` with test-sized timeouts and pages; extra args appended.
-    fn sync(&self, source: &str, extra: &[&str]) -> Output {
-        healthfeed()
-            .arg("--db")
-            .arg(&self.db)
-            .args([
-                "sync",
-                "--source",
-                source,
-                "--timeout",
-                "2",
-                "--retries",
-                "3",
-            ])
-            .args([
-                "--retry-base-ms",
-                "10",
-                "--settle-secs",
-                "0",
-                "--per-page",
-                "20",
-            ])
-            .args(extra)
-            .timeout(Duration::from_secs(60))
-            .output()
-            .unwrap()
-    }
-
-    fn sync_ok(&self, source: &str, extra: &[&str]) -> String {
-        let out = self.sync(source, extra);
-        assert!(
-            out.status.success(),
-            "sync failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// (post id, modified_gmt) of the current version of every stored post.
-    fn posts(&self) -> BTreeSet<(u64, String)> {
-        let conn = Connection::open(&self.db).unwrap();
-        let mut stmt = conn
-            .prepare("SELECT post_id, modified_gmt FROM posts")
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    }
-
-    fn count(&self, sql: &str) -> i64 {
-        Connection::open(&self.db)
-            .unwrap()
-            .query_row(sql, [], |r| r.get(0))
-            .unwrap()
-    }
+fn count(run: &Archive, sql: &str) -> i64 {
+    run.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
 /// What a complete walk of `wp` must have stored, in the archive's form.
@@ -106,41 +66,41 @@ fn busy_site() -> Wp {
 #[test]
 fn backfill_across_many_pages_stores_every_post() {
     let wp = busy_site();
-    let run = Run::new();
-    let out = run.sync_ok(&wp.posts_url(), &[]);
-    assert_eq!(run.posts(), expected(&wp));
-    assert_eq!(run.count("SELECT count(*) FROM records"), 250);
+    let run = Archive::new();
+    let out = sync(&run, &wp.posts_url()).ok();
+    assert_eq!(posts(&run), expected(&wp));
+    assert_eq!(count(&run, "SELECT count(*) FROM records"), 250);
     assert!(out.contains("250 new records"), "{out}");
 }
 
 #[test]
 fn a_run_with_nothing_new_costs_one_request_and_changes_nothing() {
     let wp = busy_site();
-    let run = Run::new();
-    run.sync_ok(&wp.posts_url(), &[]);
+    let run = Archive::new();
+    sync(&run, &wp.posts_url()).ok();
     let before = wp.requests();
-    let out = run.sync_ok(&wp.posts_url(), &[]);
+    let out = sync(&run, &wp.posts_url()).ok();
     assert_eq!(wp.requests() - before, 1, "{:?}", &wp.urls()[before..]);
     assert!(out.starts_with("0 posts fetched: 0 new records"), "{out}");
-    assert_eq!(run.posts(), expected(&wp));
+    assert_eq!(posts(&run), expected(&wp));
 }
 
 #[test]
 fn posts_added_and_edited_between_runs_are_picked_up() {
     let wp = busy_site();
-    let run = Run::new();
-    run.sync_ok(&wp.posts_url(), &[]);
+    let run = Archive::new();
+    sync(&run, &wp.posts_url()).ok();
     {
         let mut site = wp.site();
         site.publish(251, t(100_000));
         site.edit(17, t(100_001));
     }
-    let out = run.sync_ok(&wp.posts_url(), &["--changes"]);
-    assert_eq!(run.posts(), expected(&wp));
+    let out = sync(&run, &wp.posts_url()).arg("--changes").ok();
+    assert_eq!(posts(&run), expected(&wp));
     assert!(out.contains("DZ600251  new → serviceRestored"), "{out}");
     assert!(out.contains("1 new records, 1 updated records"), "{out}");
     assert_eq!(
-        run.count("SELECT count(*) FROM raw_posts WHERE post_id = 17"),
+        count(&run, "SELECT count(*) FROM raw_posts WHERE post_id = 17"),
         2
     );
 }
@@ -155,9 +115,9 @@ fn a_tie_group_longer_than_a_page_loses_nothing_while_ties_shuffle() {
         site.publish_all(111..=130, |id| t(10_000 + id as i64));
         site.shuffle_ties = Some(3);
     }
-    let run = Run::new();
-    run.sync_ok(&wp.posts_url(), &[]);
-    assert_eq!(run.posts(), expected(&wp));
+    let run = Archive::new();
+    sync(&run, &wp.posts_url()).ok();
+    assert_eq!(posts(&run), expected(&wp));
 }
 
 #[test]
@@ -167,9 +127,9 @@ fn a_post_published_mid_walk_is_not_lost() {
         site.publish(900, t(10));
         site.edit(5, t(20_000));
     });
-    let run = Run::new();
-    run.sync_ok(&wp.posts_url(), &[]);
-    assert_eq!(run.posts(), expected(&wp));
+    let run = Archive::new();
+    sync(&run, &wp.posts_url()).ok();
+    assert_eq!(posts(&run), expected(&wp));
 }
 
 #[test]
@@ -184,24 +144,22 @@ fn transient_faults_are_retried_and_give_the_same_archive() {
     ] {
         wp.fault(fault);
     }
-    let run = Run::new();
-    run.sync_ok(&wp.posts_url(), &["--retries", "6"]);
-    assert_eq!(run.posts(), expected(&wp));
+    let run = Archive::new();
+    sync(&run, &wp.posts_url()).args(["--retries", "6"]).ok();
+    assert_eq!(posts(&run), expected(&wp));
 }
 
 #[test]
 fn persistent_failure_exits_4_keeps_committed_pages_and_the_next_run_resumes() {
     let wp = busy_site();
     wp.after_request(4, |site| site.sticky = Some(Fault::Status(500)));
-    let run = Run::new();
-    let out = run.sync(&wp.posts_url(), &[]);
-    assert_eq!(out.status.code(), Some(4));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let run = Archive::new();
+    let err = sync(&run, &wp.posts_url()).fails(4).stderr;
     assert!(
         err.contains("500") && err.contains("/wp-json/wp/v2/posts"),
         "{err}"
     );
-    let kept = run.posts();
+    let kept = posts(&run);
     assert!(
         kept.len() >= 40,
         "pages before the failure were not kept: {}",
@@ -210,8 +168,8 @@ fn persistent_failure_exits_4_keeps_committed_pages_and_the_next_run_resumes() {
 
     wp.site().sticky = None;
     let before = wp.requests();
-    run.sync_ok(&wp.posts_url(), &[]);
-    assert_eq!(run.posts(), expected(&wp));
+    sync(&run, &wp.posts_url()).ok();
+    assert_eq!(posts(&run), expected(&wp));
     let first = &wp.urls()[before];
     assert!(
         first.contains("modified_after="),
@@ -223,49 +181,35 @@ fn persistent_failure_exits_4_keeps_committed_pages_and_the_next_run_resumes() {
 fn a_second_sync_while_one_runs_exits_6_with_the_busy_message() {
     let wp = busy_site();
     wp.fault(Fault::Stall(Duration::from_millis(1500)));
-    let run = Run::new();
-    let db = run.db.clone();
-    let url = wp.posts_url();
-    let first = std::thread::spawn(move || {
-        healthfeed()
-            .arg("--db")
-            .arg(&db)
-            .args([
-                "sync",
-                "--source",
-                &url,
-                "--timeout",
-                "5",
-                "--settle-secs",
-                "0",
-            ])
-            .output()
-            .unwrap()
-    });
+    let run = Archive::new();
+    let first = run.cmd([
+        "sync",
+        "--source",
+        &wp.posts_url(),
+        "--timeout",
+        "5",
+        "--settle-secs",
+        "0",
+    ]);
+    let first = std::thread::spawn(move || first.output());
     // Let the first sync take the lock and block on the stalled answer.
     std::thread::sleep(Duration::from_millis(500));
-    let second = run.sync(&wp.posts_url(), &[]);
-    assert_eq!(second.status.code(), Some(6));
-    let err = String::from_utf8_lossy(&second.stderr);
+    let err = sync(&run, &wp.posts_url()).fails(6).stderr;
     assert!(err.contains("another healthfeed sync is running"), "{err}");
-    assert!(first.join().unwrap().status.success());
+    assert!(first.join().unwrap().success());
     // With --wait, a second sync waits its turn instead.
-    assert!(
-        run.sync(&wp.posts_url(), &["--wait", "10"])
-            .status
-            .success()
-    );
+    sync(&run, &wp.posts_url()).args(["--wait", "10"]).ok();
 }
 
 #[test]
 fn a_site_url_is_probed_once_and_its_route_remembered() {
     let wp = busy_site();
     wp.site().layout = Layout::Plain;
-    let run = Run::new();
-    run.sync_ok(&wp.url(), &[]);
-    assert_eq!(run.posts(), expected(&wp));
+    let run = Archive::new();
+    sync(&run, &wp.url()).ok();
+    assert_eq!(posts(&run), expected(&wp));
     let before = wp.requests();
-    run.sync_ok(&wp.url(), &[]);
+    sync(&run, &wp.url()).ok();
     assert_eq!(wp.requests() - before, 1);
     assert!(wp.urls()[before].contains("rest_route="), "{:?}", wp.urls());
 }
@@ -273,12 +217,11 @@ fn a_site_url_is_probed_once_and_its_route_remembered() {
 #[test]
 fn json_and_quiet_output() {
     let wp = busy_site();
-    let run = Run::new();
-    let quiet = run.sync_ok(&wp.posts_url(), &["--quiet"]);
+    let run = Archive::new();
+    let quiet = sync(&run, &wp.posts_url()).arg("--quiet").ok();
     assert_eq!(quiet, "");
     wp.site().publish(400, t(200_000));
-    let json: serde_json::Value =
-        serde_json::from_str(&run.sync_ok(&wp.posts_url(), &["--json"])).unwrap();
+    let json = sync(&run, &wp.posts_url()).arg("--json").json();
     assert_eq!(json["new_records"], 1);
     assert_eq!(json["changes"][0]["id"], "DZ600400");
     assert_eq!(json["changes"][0]["from"], serde_json::Value::Null);
@@ -288,10 +231,8 @@ fn json_and_quiet_output() {
 fn verbose_logs_each_request_with_its_status() {
     let wp = busy_site();
     wp.fault(Fault::Status(503));
-    let run = Run::new();
-    let out = run.sync(&wp.posts_url(), &["-v"]);
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let run = Archive::new();
+    let err = sync(&run, &wp.posts_url()).arg("-v").succeeds().stderr;
     assert!(err.contains("GET http://127.0.0.1:"), "{err}");
     assert!(err.contains("503"), "{err}");
     assert!(err.contains("retry 1"), "{err}");
@@ -299,7 +240,7 @@ fn verbose_logs_each_request_with_its_status() {
 
 #[test]
 fn an_unreachable_source_exits_4_naming_it() {
-    let run = Run::new();
+    let run = Archive::new();
     // A port nothing listens on: bind one, then free it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -307,21 +248,20 @@ fn an_unreachable_source_exits_4_naming_it() {
         .unwrap()
         .port();
     let url = format!("http://127.0.0.1:{port}/wp-json/wp/v2/posts");
-    let out = run.sync(&url, &["--retries", "1"]);
-    assert_eq!(out.status.code(), Some(4));
-    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("127.0.0.1:{port}")));
+    let out = sync(&run, &url).args(["--retries", "1"]).fails(4);
+    assert!(out.stderr.contains(&format!("127.0.0.1:{port}")));
 }
 
 #[test]
 fn a_site_that_changes_its_permalinks_is_probed_again() {
     let wp = busy_site();
-    let run = Run::new();
-    run.sync_ok(&wp.url(), &[]);
+    let run = Archive::new();
+    sync(&run, &wp.url()).ok();
     wp.site().layout = Layout::Plain;
     wp.site().publish(500, t(300_000));
-    run.sync_ok(&wp.url(), &[]);
-    assert_eq!(run.posts(), expected(&wp));
-    let conn = Connection::open(&run.db).unwrap();
+    sync(&run, &wp.url()).ok();
+    assert_eq!(posts(&run), expected(&wp));
+    let conn = run.conn();
     let route: String = conn
         .query_row("SELECT posts_url FROM sources", [], |r| r.get(0))
         .unwrap();

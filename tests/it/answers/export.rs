@@ -2,18 +2,18 @@
 //! NDJSON, the formula escape, `--output`, and a closed pipe.
 
 use std::io::Read;
-use std::process::{Command as Process, Stdio};
+use std::process::{Command, Stdio};
 
-use rusqlite::Connection;
 use serde_json::Value;
 
-use super::Archive;
+use super::{everything, feed};
 use crate::support::posts::{Spec, page};
+use crate::support::{Archive, BIN, isolated};
 
 #[test]
 fn csv_read_back_gives_the_stored_values() {
-    let a = Archive::everything();
-    let csv_text = a.ok(&["export"]);
+    let a = everything();
+    let csv_text = a.cmd(["export"]).ok();
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let header: Vec<String> = reader
         .headers()
@@ -42,7 +42,7 @@ fn csv_read_back_gives_the_stored_values() {
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let conn = Connection::open(&a.db).unwrap();
+    let conn = a.conn();
     let stored: i64 = conn
         .query_row("SELECT count(*) FROM records", [], |r| r.get(0))
         .unwrap();
@@ -93,8 +93,8 @@ fn csv_read_back_gives_the_stored_values() {
 
 #[test]
 fn json_and_ndjson_parse_with_nulls_and_arrays() {
-    let a = Archive::feed();
-    let json: Value = serde_json::from_str(&a.ok(&["export", "--format", "json"])).unwrap();
+    let a = feed();
+    let json = a.cmd(["export", "--format", "json"]).json();
     let rows = json.as_array().unwrap();
     assert_eq!(rows.len(), 15);
     let dz = rows.iter().find(|r| r["id"] == "DZ534539").unwrap();
@@ -105,11 +105,9 @@ fn json_and_ndjson_parse_with_nulls_and_arrays() {
     assert_eq!(ongoing["end_time"], Value::Null);
     assert_eq!(ongoing["closed"], false);
 
-    let nd = a.ok(&["export", "--format", "ndjson", "--updates"]);
-    let updates: Vec<Value> = nd
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let updates = a
+        .cmd(["export", "--format", "ndjson", "--updates"])
+        .ndjson();
     assert_eq!(updates.len(), 38, "38 distinct updates in the feed");
     let repost = updates
         .iter()
@@ -117,13 +115,14 @@ fn json_and_ndjson_parse_with_nulls_and_arrays() {
         .unwrap();
     assert_eq!(repost["post_ids"], serde_json::json!([922, 923]));
     assert_eq!(repost["post_id"], 922);
-    let empty: Value =
-        serde_json::from_str(&a.ok(&["export", "--format", "json", "--service", "none"])).unwrap();
+    let empty = a
+        .cmd(["export", "--format", "json", "--service", "none"])
+        .json();
     assert_eq!(empty, serde_json::json!([]));
 
-    let list: Value = serde_json::from_str(&a.ok(&["list", "--format", "json"])).unwrap();
+    let list = a.cmd(["list", "--format", "json"]).json();
     assert_eq!(list.as_array().unwrap().len(), 15);
-    let updates_csv = a.ok(&["export", "--updates", "--service", "teams"]);
+    let updates_csv = a.cmd(["export", "--updates", "--service", "teams"]).ok();
     let mut reader = csv::Reader::from_reader(updates_csv.as_bytes());
     assert_eq!(
         &reader.headers().unwrap().iter().take(7).collect::<Vec<_>>(),
@@ -142,7 +141,7 @@ fn json_and_ndjson_parse_with_nulls_and_arrays() {
 
 #[test]
 fn csv_cells_that_spreadsheets_would_run_are_escaped_unless_asked_not_to() {
-    let a = Archive::empty();
+    let a = Archive::new();
     let mut specs = Vec::new();
     for (i, (record, title)) in [
         ("EX700001", "=HYPERLINK(\"http://x\")"),
@@ -158,9 +157,9 @@ fn csv_cells_that_spreadsheets_would_run_are_escaped_unless_asked_not_to() {
         s.title = title.to_owned();
         specs.push(s);
     }
-    a.import_text("formulas.json", &page(&specs));
+    a.import(a.write("formulas.json", page(&specs)));
     let titles = |args: &[&str]| -> Vec<String> {
-        let text = a.ok(args);
+        let text = a.cmd(args).ok();
         let mut reader = csv::Reader::from_reader(text.as_bytes());
         let mut titles: Vec<String> = reader.records().map(|r| r.unwrap()[3].to_owned()).collect();
         titles.sort();
@@ -186,7 +185,7 @@ fn csv_cells_that_spreadsheets_would_run_are_escaped_unless_asked_not_to() {
             "Plain title"
         ]
     );
-    let json: Value = serde_json::from_str(&a.ok(&["export", "--format", "json"])).unwrap();
+    let json = a.cmd(["export", "--format", "json"]).json();
     assert!(
         json.as_array()
             .unwrap()
@@ -198,31 +197,33 @@ fn csv_cells_that_spreadsheets_would_run_are_escaped_unless_asked_not_to() {
 
 #[test]
 fn export_to_a_file_goes_through_a_temp_file_and_matches_stdout() {
-    let a = Archive::feed();
-    let out_dir = a.dir.path().join("reports");
+    let a = feed();
+    let out_dir = a.dir().join("reports");
     std::fs::create_dir(&out_dir).unwrap();
     let path = out_dir.join("march.csv");
     std::fs::write(&path, "old report").unwrap();
     let target = path.to_str().unwrap();
-    let run = a.run(&["export", "--output", target]);
-    assert!(run.status.success());
-    assert!(String::from_utf8_lossy(&run.stderr).contains("wrote 15 rows"));
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), a.ok(&["export"]));
+    let run = a.cmd(["export", "--output", target]).succeeds();
+    assert!(run.stderr.contains("wrote 15 rows"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        a.cmd(["export"]).ok()
+    );
     let names: Vec<_> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, ["march.csv"], "no temp file left behind");
 
-    let missing = a.dir.path().join("no-such-dir").join("x.csv");
-    let failed = a.run(&["export", "--output", missing.to_str().unwrap()]);
-    assert!(!failed.status.success());
-    assert!(String::from_utf8_lossy(&failed.stderr).contains("cannot write the export to"));
+    let missing = a.dir().join("no-such-dir").join("x.csv");
+    let failed = a.cmd(["export", "--output"]).arg(&missing).output();
+    assert!(!failed.success());
+    assert!(failed.stderr.contains("cannot write the export to"));
 }
 
 /// Enough generated records that an export overflows any pipe buffer.
 fn big_archive() -> Archive {
-    let a = Archive::empty();
+    let a = Archive::new();
     let specs: Vec<Spec> = (0..600u64)
         .map(|i| {
             let id: &'static str = Box::leak(format!("EX{}", 800_000 + i).into_boxed_str());
@@ -235,7 +236,7 @@ fn big_archive() -> Archive {
             )
         })
         .collect();
-    a.import_text("big.json", &page(&specs));
+    a.import(a.write("big.json", page(&specs)));
     a
 }
 
@@ -243,11 +244,8 @@ fn big_archive() -> Archive {
 fn export_into_a_closed_pipe_ends_quietly_with_exit_0() {
     let a = big_archive();
     // Close the reading end at once: healthfeed's first write meets a closed pipe.
-    let mut child = Process::new(env!("CARGO_BIN_EXE_healthfeed"))
-        .arg("--db")
-        .arg(&a.db)
-        .args(["export", "--updates", "--format", "ndjson"])
-        .env("NO_COLOR", "1")
+    let mut child = a
+        .process(["export", "--updates", "--format", "ndjson"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -266,11 +264,13 @@ fn export_into_a_closed_pipe_ends_quietly_with_exit_0() {
 
     // And as a shell user writes it, with the pipeline's status checked.
     let script = format!(
-        "set -o pipefail; {:?} --db {:?} export | head -1",
-        env!("CARGO_BIN_EXE_healthfeed"),
-        a.db
+        "set -o pipefail; {BIN:?} --db {:?} export | head -1",
+        a.db()
     );
-    let out = Process::new("bash").args(["-c", &script]).output().unwrap();
+    let out = isolated(Command::new("bash"))
+        .args(["-c", &script])
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -284,11 +284,13 @@ fn export_into_a_closed_pipe_ends_quietly_with_exit_0() {
     );
     for cmd in ["list", "search users"] {
         let script = format!(
-            "set -o pipefail; {:?} --db {:?} {cmd} --limit 600 | head -1",
-            env!("CARGO_BIN_EXE_healthfeed"),
-            a.db
+            "set -o pipefail; {BIN:?} --db {:?} {cmd} --limit 600 | head -1",
+            a.db()
         );
-        let out = Process::new("bash").args(["-c", &script]).output().unwrap();
+        let out = isolated(Command::new("bash"))
+            .args(["-c", &script])
+            .output()
+            .unwrap();
         assert!(
             out.status.success(),
             "{cmd}: {}",

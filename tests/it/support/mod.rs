@@ -1,11 +1,17 @@
-//! Shared helpers: paths to fixtures and a ready-to-run `healthfeed` command.
+//! Shared helpers: paths to fixtures, and the one way tests run `healthfeed`
+//! (`Archive::cmd` / `cmd` in `run`, or `healthfeed()` for a raw process).
 
-use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
+use std::path::PathBuf;
+use std::process::Command;
 
 pub mod posts;
+mod run;
 pub mod wp;
+
+pub use run::{Archive, Cmd, Output, cmd};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_healthfeed");
 
 /// The repository's `fixtures/` folder.
 pub fn fixtures() -> PathBuf {
@@ -17,38 +23,29 @@ pub fn fixture(name: &str) -> PathBuf {
     fixtures().join(name)
 }
 
-/// `healthfeed` with the developer's environment kept out: no HOME, no archive override.
+/// `healthfeed` as a plain process, for tests that spawn, kill or pipe it.
 pub fn healthfeed() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_healthfeed"));
+    isolated(Command::new(BIN))
+}
+
+/// `cmd` with the developer's environment kept out: no archive override, no
+/// HOME, no colour, no terminal width, no proxy for the loopback stand-in.
+/// For wrappers (`sh`, `setpriv`) that run the binary in turn.
+pub fn isolated(mut cmd: Command) -> Command {
     cmd.env_remove("HEALTHFEED_DB")
         .env("HOME", "/nonexistent")
         .env("NO_COLOR", "1");
+    for var in [
+        "CLICOLOR_FORCE",
+        "COLUMNS",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
     cmd
-}
-
-/// `healthfeed --db DB import FILE`, asserting that it succeeds.
-pub fn import(db: &Path, file: &Path) {
-    healthfeed()
-        .arg("--db")
-        .arg(db)
-        .arg("import")
-        .arg(file)
-        .assert()
-        .success();
-}
-
-/// `healthfeed --db DB args…`, asserting success (showing stderr if not); returns stdout.
-pub fn ok(db: &Path, args: &[&str]) -> String {
-    let out = healthfeed()
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
