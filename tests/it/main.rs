@@ -4,6 +4,7 @@
 mod answers;
 mod archive;
 mod cli;
+mod escapes;
 mod exit_codes;
 mod faults;
 mod fetch;
