@@ -18,7 +18,7 @@ mod sources;
 mod stats;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -91,7 +91,7 @@ pub enum StoreError {
         known: i64,
     },
     /// Another process holds the database lock for longer than we wait.
-    #[error("{path} is locked by another process (busy for more than {} s); try again later", waited.as_secs())]
+    #[error("{path} is locked by another process (still busy after {:.1} s); try again later", waited.as_secs_f64())]
     Busy {
         /// The file.
         path: PathBuf,
@@ -187,6 +187,28 @@ impl Store {
                 source,
             })?;
         }
+        // SQLite answers some lock conflicts at once instead of calling the busy
+        // handler (switching the journal mode while a bulk import holds the file,
+        // for one), so "busy" here is retried until the documented limit really
+        // passed, and the error says how long that was.
+        let started = Instant::now();
+        loop {
+            match Self::open_writable(path) {
+                Err(StoreError::Busy { .. }) if started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(StoreError::Busy { path, .. }) => {
+                    return Err(StoreError::Busy {
+                        path,
+                        waited: started.elapsed(),
+                    });
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open_writable(path: &Path) -> Result<Self, StoreError> {
         let mut store = Self::connect(path, OpenFlags::default())?;
         store.check_identity()?;
         let path = store.path.clone();

@@ -3,6 +3,7 @@
 
 mod answers;
 mod archive;
+mod busy;
 mod cli;
 mod escapes;
 mod exit_codes;
