@@ -9,12 +9,12 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
-use serde::Serialize;
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 use super::settle::{Before, settle, touch};
+use super::tally::BatchOutcome;
 use super::{Store, StoreError, fts, ts};
-use crate::model::{PostRef, RecordId, Status, Update};
+use crate::model::{PostRef, Status, Update};
 
 /// The parser's verdict on one post.
 #[derive(Debug, Clone)]
@@ -54,58 +54,6 @@ pub struct Batch<'a> {
     pub fetched_at: DateTime<Utc>,
     /// A sync mark to commit together with the posts, if any.
     pub cursor: Option<String>,
-}
-
-/// A record whose status changed (or that appeared) in a batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatusChange {
-    /// The record.
-    pub id: RecordId,
-    /// Status before the batch; `None` for a new record.
-    pub from: Option<String>,
-    /// Status after the batch (`None` for Message Center).
-    pub to: Option<String>,
-    /// The record's service.
-    pub service: Option<String>,
-    /// The record's title.
-    pub title: String,
-}
-
-/// What a batch changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct BatchOutcome {
-    /// Posts offered.
-    pub posts: u64,
-    /// Posts already stored byte for byte (or older than the stored version).
-    pub unchanged: u64,
-    /// Records that did not exist before.
-    pub new_records: u64,
-    /// Existing records whose current state changed.
-    pub updated_records: u64,
-    /// New posts that are not records.
-    pub not_records: u64,
-    /// New posts that failed to parse.
-    pub failed: u64,
-    /// Existing records whose status changed.
-    pub status_changes: u64,
-    /// New records and status changes, for `--changes`; callers that only
-    /// count may clear it after each batch to keep memory flat.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<StatusChange>,
-}
-
-impl BatchOutcome {
-    /// Adds another batch's counts to these.
-    pub fn absorb(&mut self, other: BatchOutcome) {
-        self.posts += other.posts;
-        self.unchanged += other.unchanged;
-        self.new_records += other.new_records;
-        self.updated_records += other.updated_records;
-        self.not_records += other.not_records;
-        self.failed += other.failed;
-        self.status_changes += other.status_changes;
-        self.changes.extend(other.changes);
-    }
 }
 
 /// What a transaction tracks while it writes: records to settle, and the index mark.
@@ -451,7 +399,7 @@ pub(super) fn drop_if_orphan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Classification, Kind};
+    use crate::model::{Classification, Kind, RecordId};
 
     fn update() -> Update {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);

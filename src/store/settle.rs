@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
-use super::ingest::{BatchOutcome, StatusChange};
+use super::tally::{BatchOutcome, StatusChange};
 use crate::model::{RecordId, Status};
 
 /// A record's state when the batch first touched it.
