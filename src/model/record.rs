@@ -8,31 +8,16 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Classification, Kind, PostRef, RecordId, Status};
+use super::{Fields, Kind, PostRef, RecordId, Status};
 
 /// A record's current state: the columns of its latest update plus archive facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Record {
     /// The record's ID.
     pub id: RecordId,
-    /// Service health or Message Center.
-    pub kind: Kind,
-    /// The affected service; none for Message Center.
-    pub service: Option<String>,
-    /// The latest title.
-    pub title: String,
-    /// The latest status; none for Message Center.
-    pub status: Option<Status>,
-    /// Incident, advisory, or a Message Center class.
-    pub classification: Classification,
-    /// The latest User Impact.
-    pub user_impact: Option<String>,
-    /// The latest Start Time.
-    pub start_time: DateTime<Utc>,
-    /// The latest End Time; none while ongoing.
-    pub end_time: Option<DateTime<Utc>>,
-    /// The latest Last Updated.
-    pub last_updated: DateTime<Utc>,
+    /// The latest update's fields.
+    #[serde(flatten)]
+    pub fields: Fields,
     /// Whether the latest update says it is over.
     pub closed: bool,
     /// Distinct updates in the timeline.
@@ -50,38 +35,30 @@ impl Record {
     /// open without an End Time, has lasted so far at `now`. Whole minutes; none
     /// for Message Center, whose End Time is an expiry date, not an outage's end.
     pub fn duration_minutes(&self, now: DateTime<Utc>) -> Option<i64> {
-        if self.kind == Kind::Message {
+        let f = &self.fields;
+        if f.kind == Kind::Message {
             return None;
         }
-        let end = match (self.end_time, self.closed) {
+        let end = match (f.end_time, self.closed) {
             (Some(end), _) => end,
             (None, false) => now,
             (None, true) => return None,
         };
-        Some((end - self.start_time).num_minutes())
+        Some((end - f.start_time).num_minutes())
     }
 
     /// True while a service-health record is open and has no End Time.
     pub fn is_ongoing(&self) -> bool {
-        self.kind == Kind::Health && !self.closed && self.end_time.is_none()
+        self.fields.kind == Kind::Health && !self.closed && self.fields.end_time.is_none()
     }
 }
 
 /// One update in a record's timeline, with the posts that carried it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
-    /// The update's Last Updated.
-    pub last_updated: DateTime<Utc>,
-    /// The status at this update.
-    pub status: Option<Status>,
-    /// The title at this update.
-    pub title: String,
-    /// The classification at this update.
-    pub classification: Classification,
-    /// The Start Time at this update.
-    pub start_time: DateTime<Utc>,
-    /// The End Time at this update.
-    pub end_time: Option<DateTime<Utc>>,
+    /// The update's fields.
+    #[serde(flatten)]
+    pub fields: Fields,
     /// What differs from the update before; empty for the first.
     pub changes: Vec<Change>,
     /// Every post that carried this update (reposts included), oldest post id first.
@@ -100,7 +77,7 @@ pub struct Change {
 }
 
 /// The fields of `after` that differ from `before`, in a fixed order.
-pub fn changes(before: &Step, after: &Step) -> Vec<Change> {
+pub fn changes(before: &Fields, after: &Fields) -> Vec<Change> {
     let time = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
     let status = |s: &Option<Status>| s.as_ref().map(|s| s.as_str().to_owned());
     let candidates = [
@@ -149,24 +126,9 @@ pub struct Related {
 pub struct ArchivedUpdate {
     /// The record's ID.
     pub id: RecordId,
-    /// Service health or Message Center.
-    pub kind: Kind,
-    /// The affected service at this update.
-    pub service: Option<String>,
-    /// The title at this update.
-    pub title: String,
-    /// The status at this update.
-    pub status: Option<Status>,
-    /// The classification at this update.
-    pub classification: Classification,
-    /// The User Impact at this update.
-    pub user_impact: Option<String>,
-    /// The Start Time at this update.
-    pub start_time: DateTime<Utc>,
-    /// The End Time at this update.
-    pub end_time: Option<DateTime<Utc>>,
-    /// The update's Last Updated.
-    pub last_updated: DateTime<Utc>,
+    /// The update's fields.
+    #[serde(flatten)]
+    pub fields: Fields,
     /// The message as plain text.
     pub message: String,
     /// The Machine Translation row, when the post had one.
@@ -220,19 +182,33 @@ pub struct RecordDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Classification;
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()
     }
 
+    fn fields(title: &str) -> Fields {
+        Fields {
+            kind: Kind::Health,
+            service: None,
+            title: title.into(),
+            status: None,
+            classification: Classification::Incident,
+            user_impact: None,
+            last_updated: at("2023-03-29T08:00:00Z"),
+            start_time: at("2023-03-29T07:00:00Z"),
+            end_time: None,
+        }
+    }
+
     fn step(status: &str, title: &str, end: Option<&str>) -> Step {
         Step {
-            last_updated: at("2023-03-29T08:00:00Z"),
-            status: Some(Status::parse(status)),
-            title: title.into(),
-            classification: Classification::Incident,
-            start_time: at("2023-03-29T07:00:00Z"),
-            end_time: end.map(at),
+            fields: Fields {
+                status: Some(Status::parse(status)),
+                end_time: end.map(at),
+                ..fields(title)
+            },
             changes: vec![],
             posts: vec![],
         }
@@ -260,15 +236,10 @@ mod tests {
     fn duration_runs_to_now_only_while_a_health_record_is_open() {
         let mut r = Record {
             id: RecordId::parse("EX100001").unwrap(),
-            kind: Kind::Health,
-            service: None,
-            title: String::new(),
-            status: None,
-            classification: Classification::Incident,
-            user_impact: None,
-            start_time: at("2023-03-29T07:00:00Z"),
-            end_time: None,
-            last_updated: at("2023-03-29T07:00:00Z"),
+            fields: Fields {
+                last_updated: at("2023-03-29T07:00:00Z"),
+                ..fields("")
+            },
             closed: false,
             update_count: 1,
             first_seen: at("2023-03-29T07:00:00Z"),
@@ -279,9 +250,9 @@ mod tests {
         assert_eq!(r.duration_minutes(now), Some(150));
         r.closed = true;
         assert_eq!(r.duration_minutes(now), None);
-        r.end_time = Some(at("2023-03-29T07:45:00Z"));
+        r.fields.end_time = Some(at("2023-03-29T07:45:00Z"));
         assert_eq!(r.duration_minutes(now), Some(45));
-        r.kind = Kind::Message;
+        r.fields.kind = Kind::Message;
         assert_eq!(r.duration_minutes(now), None);
     }
 }

@@ -5,6 +5,7 @@
 //! their parse outcome already decided, which keeps `store` and `parse`
 //! independent and lets `reparse` rebuild everything from the raw posts.
 
+mod columns;
 mod filter;
 mod fts;
 mod info;
