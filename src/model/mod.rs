@@ -19,7 +19,8 @@ pub(crate) use id::is_id_shape;
 pub use id::{BadId, RecordId};
 pub use post::{Post, PostShapeError};
 pub use record::{
-    ArchivedUpdate, Change, Hit, Record, RecordDetail, Related, Step, Translation, changes,
+    ArchivedUpdate, Change, FieldValue, Hit, Record, RecordDetail, Related, Step, Translation,
+    changes,
 };
 pub use stats::{Count, Durations, Stats};
 

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Fields, Kind, PostRef, RecordId, Status};
+use super::{Classification, Fields, Kind, PostRef, RecordId, Status};
 
 /// A record's current state: the columns of its latest update plus archive facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -71,26 +71,56 @@ pub struct Change {
     /// `status`, `title`, `classification`, `start_time` or `end_time`.
     pub field: &'static str,
     /// The value before; none when it was absent.
-    pub from: Option<String>,
+    pub from: Option<FieldValue>,
     /// The value after; none when it became absent.
-    pub to: Option<String>,
+    pub to: Option<FieldValue>,
+}
+
+/// The value of one changed field, typed; JSON shows it as the text `Display` gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// A status.
+    Status(Status),
+    /// Free text, such as a title.
+    Text(String),
+    /// A classification.
+    Classification(Classification),
+    /// A time, shown to the second as `2023-03-29T17:15:00Z`.
+    Time(DateTime<Utc>),
+}
+
+impl std::fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldValue::Status(s) => f.write_str(s.as_str()),
+            FieldValue::Text(t) => f.write_str(t),
+            FieldValue::Classification(c) => f.write_str(c.as_str()),
+            FieldValue::Time(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%SZ")),
+        }
+    }
+}
+
+impl Serialize for FieldValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The fields of `after` that differ from `before`, in a fixed order.
 pub fn changes(before: &Fields, after: &Fields) -> Vec<Change> {
-    let time = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    let status = |s: &Option<Status>| s.as_ref().map(|s| s.as_str().to_owned());
+    let status = |f: &Fields| f.status.clone().map(FieldValue::Status);
+    let time = |t: Option<DateTime<Utc>>| t.map(FieldValue::Time);
     let candidates = [
-        ("status", status(&before.status), status(&after.status)),
+        ("status", status(before), status(after)),
         (
             "title",
-            Some(before.title.clone()),
-            Some(after.title.clone()),
+            Some(FieldValue::Text(before.title.clone())),
+            Some(FieldValue::Text(after.title.clone())),
         ),
         (
             "classification",
-            Some(before.classification.as_str().to_owned()),
-            Some(after.classification.as_str().to_owned()),
+            Some(FieldValue::Classification(before.classification.clone())),
+            Some(FieldValue::Classification(after.classification.clone())),
         ),
         (
             "start_time",
@@ -182,7 +212,6 @@ pub struct RecordDetail {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Classification;
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()
@@ -214,6 +243,16 @@ mod tests {
         }
     }
 
+    /// A change's value as the JSON of `query --json` shows it.
+    fn shown(value: &Option<FieldValue>) -> Option<String> {
+        value
+            .as_ref()
+            .map(|v| match serde_json::to_value(v).unwrap() {
+                serde_json::Value::String(text) => text,
+                other => panic!("{other} is not a JSON string"),
+            })
+    }
+
     #[test]
     fn changes_name_each_differing_field_once() {
         let a = step("investigating", "Users can't", None);
@@ -225,11 +264,30 @@ mod tests {
         let got = changes(&a, &b);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].field, "status");
-        assert_eq!(got[0].from.as_deref(), Some("investigating"));
+        assert_eq!(shown(&got[0].from).as_deref(), Some("investigating"));
         assert_eq!(got[1].field, "end_time");
         assert_eq!(got[1].from, None);
-        assert_eq!(got[1].to.as_deref(), Some("2023-03-29T17:15:00Z"));
+        assert_eq!(shown(&got[1].to).as_deref(), Some("2023-03-29T17:15:00Z"));
         assert!(changes(&b, &b).is_empty());
+    }
+
+    #[test]
+    fn change_values_travel_typed_and_show_as_the_text_they_replaced() {
+        let a = step("investigating", "Before", None);
+        let mut b = step("serviceRestored", "After", Some("2023-03-29T17:15:00Z"));
+        b.fields.classification = Classification::Advisory;
+        let got = changes(&a, &b);
+        let fields: Vec<&str> = got.iter().map(|c| c.field).collect();
+        assert_eq!(fields, ["status", "title", "classification", "end_time"]);
+        assert_eq!(
+            got[3].to,
+            Some(FieldValue::Time(at("2023-03-29T17:15:00Z")))
+        );
+        let json = serde_json::to_string(&got).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"field":"status","from":"investigating","to":"serviceRestored"},{"field":"title","from":"Before","to":"After"},{"field":"classification","from":"incident","to":"advisory"},{"field":"end_time","from":null,"to":"2023-03-29T17:15:00Z"}]"#
+        );
     }
 
     #[test]
