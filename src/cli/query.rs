@@ -121,14 +121,13 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
             let _ = writeln!(s, "      first update: {}", clean_line(&step.title));
         }
         for c in &step.changes {
-            let show = |v: &Option<String>| match (c.field, v) {
+            let show = |v: &Option<crate::model::FieldValue>| match (c.field, v) {
                 (_, None) => "-".to_owned(),
                 ("title", Some(t)) => format!("\u{201c}{t}\u{201d}"),
-                ("start_time" | "end_time", Some(t)) => chrono::DateTime::parse_from_rfc3339(t)
-                    .map_or_else(|_| t.clone(), |t| minute(t.to_utc())),
-                (_, Some(v)) => v.clone(),
+                (_, Some(crate::model::FieldValue::Time(t))) => minute(*t),
+                (_, Some(v)) => v.to_string(),
             };
-            let show = |v: &Option<String>| clean_line(&show(v)).into_owned();
+            let show = |v: &Option<crate::model::FieldValue>| clean_line(&show(v)).into_owned();
             let name = c.field.replace('_', " ");
             let _ = if c.field == "title" {
                 writeln!(s, "      title → {}", show(&c.to))

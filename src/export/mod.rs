@@ -207,7 +207,7 @@ mod tests {
     /// The shared test record, with a formula title, two mentions and a link.
     fn record() -> Record {
         let mut r = rows::tests::record();
-        r.title = "=HYPERLINK(\"x\")".into();
+        r.fields.title = "=HYPERLINK(\"x\")".into();
         r.related_ids.push(RecordId::parse("MC883199").unwrap());
         r.link = Some("https://m365jp.net/p".into());
         r

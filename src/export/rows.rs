@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::{Cells, Row, csv_io};
-use crate::model::{ArchivedUpdate, Hit, Kind, Record, RecordId, Stats};
+use crate::model::{ArchivedUpdate, Hit, Kind, Record, RecordId, Stats, Status};
 
 /// One record per row: the `export` (and `list --format`) contract.
 #[derive(Debug, Serialize)]
@@ -48,17 +48,18 @@ pub struct RecordRow<'a> {
 impl<'a> RecordRow<'a> {
     /// The row for `record`, with durations of ongoing records measured at `now`.
     pub fn new(record: &'a Record, now: DateTime<Utc>) -> Self {
+        let f = &record.fields;
         RecordRow {
             id: &record.id,
-            kind: record.kind,
-            service: record.service.as_deref(),
-            title: &record.title,
-            status: record.status.as_ref().map(|s| s.as_str()),
-            classification: record.classification.as_str(),
-            user_impact: record.user_impact.as_deref(),
-            start_time: record.start_time,
-            end_time: record.end_time,
-            last_updated: record.last_updated,
+            kind: f.kind,
+            service: f.service.as_deref(),
+            title: &f.title,
+            status: f.status.as_ref().map(Status::as_str),
+            classification: f.classification.as_str(),
+            user_impact: f.user_impact.as_deref(),
+            start_time: f.start_time,
+            end_time: f.end_time,
+            last_updated: f.last_updated,
             duration_minutes: record.duration_minutes(now),
             update_count: record.update_count,
             related_ids: &record.related_ids,
@@ -147,19 +148,20 @@ impl<'a> UpdateRow<'a> {
     /// The row for `update`.
     pub fn new(update: &'a ArchivedUpdate) -> Self {
         let first = update.posts.first();
+        let f = &update.fields;
         UpdateRow {
             id: &update.id,
-            last_updated: update.last_updated,
-            status: update.status.as_ref().map(|s| s.as_str()),
-            title: &update.title,
-            end_time: update.end_time,
+            last_updated: f.last_updated,
+            status: f.status.as_ref().map(Status::as_str),
+            title: &f.title,
+            end_time: f.end_time,
             post_id: first.map(|p| p.id),
             link: first.and_then(|p| p.link.as_deref()),
-            kind: update.kind,
-            service: update.service.as_deref(),
-            classification: update.classification.as_str(),
-            user_impact: update.user_impact.as_deref(),
-            start_time: update.start_time,
+            kind: f.kind,
+            service: f.service.as_deref(),
+            classification: f.classification.as_str(),
+            user_impact: f.user_impact.as_deref(),
+            start_time: f.start_time,
             related_ids: &update.related_ids,
             post_ids: update.posts.iter().map(|p| p.id).collect(),
             message: &update.message,
@@ -236,10 +238,10 @@ impl<'a> HitRow<'a> {
         let r = &hit.record;
         HitRow {
             id: &r.id,
-            status: r.status.as_ref().map(|s| s.as_str()),
-            service: r.service.as_deref(),
-            title: &r.title,
-            last_updated: r.last_updated,
+            status: r.fields.status.as_ref().map(Status::as_str),
+            service: r.fields.service.as_deref(),
+            title: &r.fields.title,
+            last_updated: r.fields.last_updated,
             score: hit.score,
             snippet: &hit.snippet,
             link: r.link.as_deref(),
@@ -340,22 +342,24 @@ pub fn stat_rows(stats: &Stats) -> Vec<StatRow<'_>> {
 pub(super) mod tests {
     use super::*;
     use crate::export::{Format, Options, Writer};
-    use crate::model::{Classification, Status};
+    use crate::model::{Classification, Fields};
 
     /// A closed incident record, shared by the export tests.
     pub(crate) fn record() -> Record {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
         Record {
             id: RecordId::parse("DZ534539").unwrap(),
-            kind: Kind::Health,
-            service: Some("Microsoft 365 Defender".into()),
-            title: "Admins received false alerts".into(),
-            status: Some(Status::ServiceRestored),
-            classification: Classification::Incident,
-            user_impact: None,
-            start_time: t("2023-03-29T07:00:00Z"),
-            end_time: Some(t("2023-03-29T17:15:00Z")),
-            last_updated: t("2023-03-29T18:23:04Z"),
+            fields: Fields {
+                kind: Kind::Health,
+                service: Some("Microsoft 365 Defender".into()),
+                title: "Admins received false alerts".into(),
+                status: Some(Status::ServiceRestored),
+                classification: Classification::Incident,
+                user_impact: None,
+                last_updated: t("2023-03-29T18:23:04Z"),
+                start_time: t("2023-03-29T07:00:00Z"),
+                end_time: Some(t("2023-03-29T17:15:00Z")),
+            },
             closed: true,
             update_count: 3,
             first_seen: t("2023-03-29T08:00:00Z"),
@@ -382,15 +386,7 @@ pub(super) mod tests {
         assert_keys_in_order(&json, RecordRow::COLUMNS);
         let u = ArchivedUpdate {
             id: r.id.clone(),
-            kind: r.kind,
-            service: r.service.clone(),
-            title: r.title.clone(),
-            status: r.status.clone(),
-            classification: r.classification.clone(),
-            user_impact: None,
-            start_time: r.start_time,
-            end_time: r.end_time,
-            last_updated: r.last_updated,
+            fields: r.fields.clone(),
             message: String::new(),
             machine_translation: None,
             related_ids: vec![],
@@ -410,9 +406,9 @@ pub(super) mod tests {
             service in proptest::option::of("[ -~]{0,20}"),
         ) {
             let mut r = record();
-            r.title = title;
-            r.user_impact = impact;
-            r.service = service;
+            r.fields.title = title;
+            r.fields.user_impact = impact;
+            r.fields.service = service;
             let now = Utc::now();
             let mut buf = Vec::new();
             let mut w = Writer::new::<RecordRow<'_>>(&mut buf, Options::new(Format::Csv)).unwrap();

@@ -19,7 +19,8 @@ pub(crate) use id::is_id_shape;
 pub use id::{BadId, RecordId};
 pub use post::{Post, PostShapeError};
 pub use record::{
-    ArchivedUpdate, Change, Hit, Record, RecordDetail, Related, Step, Translation, changes,
+    ArchivedUpdate, Change, FieldValue, Hit, Record, RecordDetail, Related, Step, Translation,
+    changes,
 };
 pub use stats::{Count, Durations, Stats};
 
@@ -84,11 +85,13 @@ pub struct PostRef {
     pub modified_gmt: Option<DateTime<Utc>>,
 }
 
-/// One update of a record, as one feed post states it.
+/// An update's typed table fields: what `Update`, `Record`, `Step` and
+/// `ArchivedUpdate` share, so a new field is added in one place.
+///
+/// The field order is the JSON key order wherever it is flattened (the
+/// `parse` output is pinned by snapshots), and the store's column list follows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Update {
-    /// The record's ID.
-    pub id: RecordId,
+pub struct Fields {
     /// Service health or Message Center.
     pub kind: Kind,
     /// The affected service; none for Message Center posts.
@@ -107,6 +110,31 @@ pub struct Update {
     pub start_time: DateTime<Utc>,
     /// The table's End Time; none while the issue is ongoing.
     pub end_time: Option<DateTime<Utc>>,
+}
+
+/// Lets readers write `record.title` for `record.fields.title`: the fields
+/// keep the names they had before they were shared, as they do in the JSON.
+macro_rules! reads_fields {
+    ($($owner:ty),+) => {$(
+        impl std::ops::Deref for $owner {
+            type Target = Fields;
+            fn deref(&self) -> &Fields {
+                &self.fields
+            }
+        }
+    )+};
+}
+
+reads_fields!(Update, Record, Step, ArchivedUpdate);
+
+/// One update of a record, as one feed post states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Update {
+    /// The record's ID.
+    pub id: RecordId,
+    /// The table's fields.
+    #[serde(flatten)]
+    pub fields: Fields,
     /// The message as plain text: paragraphs split by a blank line.
     pub message: String,
     /// The message split at its headings, in order.
@@ -122,9 +150,9 @@ pub struct Update {
 impl Update {
     /// Whether this update says the issue is over: a closed status, or an End Time for Message Center.
     pub fn is_closed(&self) -> bool {
-        match &self.status {
+        match &self.fields.status {
             Some(status) => status.is_closed(),
-            None => self.end_time.is_some(),
+            None => self.fields.end_time.is_some(),
         }
     }
 }

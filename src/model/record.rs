@@ -8,31 +8,16 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Classification, Kind, PostRef, RecordId, Status};
+use super::{Classification, Fields, Kind, PostRef, RecordId, Status};
 
 /// A record's current state: the columns of its latest update plus archive facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Record {
     /// The record's ID.
     pub id: RecordId,
-    /// Service health or Message Center.
-    pub kind: Kind,
-    /// The affected service; none for Message Center.
-    pub service: Option<String>,
-    /// The latest title.
-    pub title: String,
-    /// The latest status; none for Message Center.
-    pub status: Option<Status>,
-    /// Incident, advisory, or a Message Center class.
-    pub classification: Classification,
-    /// The latest User Impact.
-    pub user_impact: Option<String>,
-    /// The latest Start Time.
-    pub start_time: DateTime<Utc>,
-    /// The latest End Time; none while ongoing.
-    pub end_time: Option<DateTime<Utc>>,
-    /// The latest Last Updated.
-    pub last_updated: DateTime<Utc>,
+    /// The latest update's fields.
+    #[serde(flatten)]
+    pub fields: Fields,
     /// Whether the latest update says it is over.
     pub closed: bool,
     /// Distinct updates in the timeline.
@@ -50,38 +35,30 @@ impl Record {
     /// open without an End Time, has lasted so far at `now`. Whole minutes; none
     /// for Message Center, whose End Time is an expiry date, not an outage's end.
     pub fn duration_minutes(&self, now: DateTime<Utc>) -> Option<i64> {
-        if self.kind == Kind::Message {
+        let f = &self.fields;
+        if f.kind == Kind::Message {
             return None;
         }
-        let end = match (self.end_time, self.closed) {
+        let end = match (f.end_time, self.closed) {
             (Some(end), _) => end,
             (None, false) => now,
             (None, true) => return None,
         };
-        Some((end - self.start_time).num_minutes())
+        Some((end - f.start_time).num_minutes())
     }
 
     /// True while a service-health record is open and has no End Time.
     pub fn is_ongoing(&self) -> bool {
-        self.kind == Kind::Health && !self.closed && self.end_time.is_none()
+        self.fields.kind == Kind::Health && !self.closed && self.fields.end_time.is_none()
     }
 }
 
 /// One update in a record's timeline, with the posts that carried it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
-    /// The update's Last Updated.
-    pub last_updated: DateTime<Utc>,
-    /// The status at this update.
-    pub status: Option<Status>,
-    /// The title at this update.
-    pub title: String,
-    /// The classification at this update.
-    pub classification: Classification,
-    /// The Start Time at this update.
-    pub start_time: DateTime<Utc>,
-    /// The End Time at this update.
-    pub end_time: Option<DateTime<Utc>>,
+    /// The update's fields.
+    #[serde(flatten)]
+    pub fields: Fields,
     /// What differs from the update before; empty for the first.
     pub changes: Vec<Change>,
     /// Every post that carried this update (reposts included), oldest post id first.
@@ -94,26 +71,56 @@ pub struct Change {
     /// `status`, `title`, `classification`, `start_time` or `end_time`.
     pub field: &'static str,
     /// The value before; none when it was absent.
-    pub from: Option<String>,
+    pub from: Option<FieldValue>,
     /// The value after; none when it became absent.
-    pub to: Option<String>,
+    pub to: Option<FieldValue>,
+}
+
+/// The value of one changed field, typed; JSON shows it as the text `Display` gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// A status.
+    Status(Status),
+    /// Free text, such as a title.
+    Text(String),
+    /// A classification.
+    Classification(Classification),
+    /// A time, shown to the second as `2023-03-29T17:15:00Z`.
+    Time(DateTime<Utc>),
+}
+
+impl std::fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FieldValue::Status(s) => f.write_str(s.as_str()),
+            FieldValue::Text(t) => f.write_str(t),
+            FieldValue::Classification(c) => f.write_str(c.as_str()),
+            FieldValue::Time(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%SZ")),
+        }
+    }
+}
+
+impl Serialize for FieldValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The fields of `after` that differ from `before`, in a fixed order.
-pub fn changes(before: &Step, after: &Step) -> Vec<Change> {
-    let time = |t: Option<DateTime<Utc>>| t.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    let status = |s: &Option<Status>| s.as_ref().map(|s| s.as_str().to_owned());
+pub fn changes(before: &Fields, after: &Fields) -> Vec<Change> {
+    let status = |f: &Fields| f.status.clone().map(FieldValue::Status);
+    let time = |t: Option<DateTime<Utc>>| t.map(FieldValue::Time);
     let candidates = [
-        ("status", status(&before.status), status(&after.status)),
+        ("status", status(before), status(after)),
         (
             "title",
-            Some(before.title.clone()),
-            Some(after.title.clone()),
+            Some(FieldValue::Text(before.title.clone())),
+            Some(FieldValue::Text(after.title.clone())),
         ),
         (
             "classification",
-            Some(before.classification.as_str().to_owned()),
-            Some(after.classification.as_str().to_owned()),
+            Some(FieldValue::Classification(before.classification.clone())),
+            Some(FieldValue::Classification(after.classification.clone())),
         ),
         (
             "start_time",
@@ -149,24 +156,9 @@ pub struct Related {
 pub struct ArchivedUpdate {
     /// The record's ID.
     pub id: RecordId,
-    /// Service health or Message Center.
-    pub kind: Kind,
-    /// The affected service at this update.
-    pub service: Option<String>,
-    /// The title at this update.
-    pub title: String,
-    /// The status at this update.
-    pub status: Option<Status>,
-    /// The classification at this update.
-    pub classification: Classification,
-    /// The User Impact at this update.
-    pub user_impact: Option<String>,
-    /// The Start Time at this update.
-    pub start_time: DateTime<Utc>,
-    /// The End Time at this update.
-    pub end_time: Option<DateTime<Utc>>,
-    /// The update's Last Updated.
-    pub last_updated: DateTime<Utc>,
+    /// The update's fields.
+    #[serde(flatten)]
+    pub fields: Fields,
     /// The message as plain text.
     pub message: String,
     /// The Machine Translation row, when the post had one.
@@ -225,17 +217,40 @@ mod tests {
         DateTime::parse_from_rfc3339(text).unwrap().to_utc()
     }
 
+    fn fields(title: &str) -> Fields {
+        Fields {
+            kind: Kind::Health,
+            service: None,
+            title: title.into(),
+            status: None,
+            classification: Classification::Incident,
+            user_impact: None,
+            last_updated: at("2023-03-29T08:00:00Z"),
+            start_time: at("2023-03-29T07:00:00Z"),
+            end_time: None,
+        }
+    }
+
     fn step(status: &str, title: &str, end: Option<&str>) -> Step {
         Step {
-            last_updated: at("2023-03-29T08:00:00Z"),
-            status: Some(Status::parse(status)),
-            title: title.into(),
-            classification: Classification::Incident,
-            start_time: at("2023-03-29T07:00:00Z"),
-            end_time: end.map(at),
+            fields: Fields {
+                status: Some(Status::parse(status)),
+                end_time: end.map(at),
+                ..fields(title)
+            },
             changes: vec![],
             posts: vec![],
         }
+    }
+
+    /// A change's value as the JSON of `query --json` shows it.
+    fn shown(value: &Option<FieldValue>) -> Option<String> {
+        value
+            .as_ref()
+            .map(|v| match serde_json::to_value(v).unwrap() {
+                serde_json::Value::String(text) => text,
+                other => panic!("{other} is not a JSON string"),
+            })
     }
 
     #[test]
@@ -249,26 +264,40 @@ mod tests {
         let got = changes(&a, &b);
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].field, "status");
-        assert_eq!(got[0].from.as_deref(), Some("investigating"));
+        assert_eq!(shown(&got[0].from).as_deref(), Some("investigating"));
         assert_eq!(got[1].field, "end_time");
         assert_eq!(got[1].from, None);
-        assert_eq!(got[1].to.as_deref(), Some("2023-03-29T17:15:00Z"));
+        assert_eq!(shown(&got[1].to).as_deref(), Some("2023-03-29T17:15:00Z"));
         assert!(changes(&b, &b).is_empty());
+    }
+
+    #[test]
+    fn change_values_travel_typed_and_show_as_the_text_they_replaced() {
+        let a = step("investigating", "Before", None);
+        let mut b = step("serviceRestored", "After", Some("2023-03-29T17:15:00Z"));
+        b.fields.classification = Classification::Advisory;
+        let got = changes(&a, &b);
+        let fields: Vec<&str> = got.iter().map(|c| c.field).collect();
+        assert_eq!(fields, ["status", "title", "classification", "end_time"]);
+        assert_eq!(
+            got[3].to,
+            Some(FieldValue::Time(at("2023-03-29T17:15:00Z")))
+        );
+        let json = serde_json::to_string(&got).unwrap();
+        assert_eq!(
+            json,
+            r#"[{"field":"status","from":"investigating","to":"serviceRestored"},{"field":"title","from":"Before","to":"After"},{"field":"classification","from":"incident","to":"advisory"},{"field":"end_time","from":null,"to":"2023-03-29T17:15:00Z"}]"#
+        );
     }
 
     #[test]
     fn duration_runs_to_now_only_while_a_health_record_is_open() {
         let mut r = Record {
             id: RecordId::parse("EX100001").unwrap(),
-            kind: Kind::Health,
-            service: None,
-            title: String::new(),
-            status: None,
-            classification: Classification::Incident,
-            user_impact: None,
-            start_time: at("2023-03-29T07:00:00Z"),
-            end_time: None,
-            last_updated: at("2023-03-29T07:00:00Z"),
+            fields: Fields {
+                last_updated: at("2023-03-29T07:00:00Z"),
+                ..fields("")
+            },
             closed: false,
             update_count: 1,
             first_seen: at("2023-03-29T07:00:00Z"),
@@ -279,9 +308,9 @@ mod tests {
         assert_eq!(r.duration_minutes(now), Some(150));
         r.closed = true;
         assert_eq!(r.duration_minutes(now), None);
-        r.end_time = Some(at("2023-03-29T07:45:00Z"));
+        r.fields.end_time = Some(at("2023-03-29T07:45:00Z"));
         assert_eq!(r.duration_minutes(now), Some(45));
-        r.kind = Kind::Message;
+        r.fields.kind = Kind::Message;
         assert_eq!(r.duration_minutes(now), None);
     }
 }

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use scraper::{ElementRef, Html, Selector};
 
-use crate::model::{Classification, Kind, Post, PostShapeError, RecordId, Status, Update};
+use crate::model::{Classification, Fields, Kind, Post, PostShapeError, RecordId, Status, Update};
 
 /// Bumped whenever the parser's output for some post may change, so rejects and
 /// rows from an older parser can be told apart and rebuilt by `reparse`.
@@ -234,15 +234,17 @@ pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
     let message = paragraphs.join("\n\n");
     let related_ids = sections::related_ids(&message, &id);
     Ok(Update {
-        kind,
-        service: service.map(str::to_owned),
-        title: title.to_owned(),
-        status,
-        classification,
-        user_impact: rows.user_impact.map(text::render).filter(|s| !s.is_empty()),
-        last_updated,
-        start_time,
-        end_time,
+        fields: Fields {
+            kind,
+            service: service.map(str::to_owned),
+            title: title.to_owned(),
+            status,
+            classification,
+            user_impact: rows.user_impact.map(text::render).filter(|s| !s.is_empty()),
+            last_updated,
+            start_time,
+            end_time,
+        },
         sections: sections::split(&paragraphs, kind),
         message,
         machine_translation: rows.translation.map(text::render).filter(|s| !s.is_empty()),

@@ -6,15 +6,18 @@
 //! in: an older update arriving late joins the timeline and changes nothing else.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
-use serde::Serialize;
+use rusqlite::types::ToSql;
+use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
+use super::columns::{FIELD_COUNT, FieldValues, field_list};
 use super::settle::{Before, settle, touch};
+use super::tally::BatchOutcome;
 use super::{Store, StoreError, fts, ts};
-use crate::model::{PostRef, RecordId, Status, Update};
+use crate::model::{PostRef, Update};
 
 /// The parser's verdict on one post.
 #[derive(Debug, Clone)]
@@ -54,58 +57,6 @@ pub struct Batch<'a> {
     pub fetched_at: DateTime<Utc>,
     /// A sync mark to commit together with the posts, if any.
     pub cursor: Option<String>,
-}
-
-/// A record whose status changed (or that appeared) in a batch.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StatusChange {
-    /// The record.
-    pub id: RecordId,
-    /// Status before the batch; `None` for a new record.
-    pub from: Option<String>,
-    /// Status after the batch (`None` for Message Center).
-    pub to: Option<String>,
-    /// The record's service.
-    pub service: Option<String>,
-    /// The record's title.
-    pub title: String,
-}
-
-/// What a batch changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct BatchOutcome {
-    /// Posts offered.
-    pub posts: u64,
-    /// Posts already stored byte for byte (or older than the stored version).
-    pub unchanged: u64,
-    /// Records that did not exist before.
-    pub new_records: u64,
-    /// Existing records whose current state changed.
-    pub updated_records: u64,
-    /// New posts that are not records.
-    pub not_records: u64,
-    /// New posts that failed to parse.
-    pub failed: u64,
-    /// Existing records whose status changed.
-    pub status_changes: u64,
-    /// New records and status changes, for `--changes`; callers that only
-    /// count may clear it after each batch to keep memory flat.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<StatusChange>,
-}
-
-impl BatchOutcome {
-    /// Adds another batch's counts to these.
-    pub fn absorb(&mut self, other: BatchOutcome) {
-        self.posts += other.posts;
-        self.unchanged += other.unchanged;
-        self.new_records += other.new_records;
-        self.updated_records += other.updated_records;
-        self.not_records += other.not_records;
-        self.failed += other.failed;
-        self.status_changes += other.status_changes;
-        self.changes.extend(other.changes);
-    }
 }
 
 /// What a transaction tracks while it writes: records to settle, and the index mark.
@@ -335,17 +286,19 @@ pub(super) fn file_reject(
 
 /// The fields that make two updates the same update, whichever posts carried them.
 fn content_hash(u: &Update) -> String {
+    let f = &u.fields;
+    // A tuple, not `Fields` itself: that would hash a JSON object, not this array.
     let content = (
         &u.id,
-        u.kind,
-        &u.service,
-        &u.title,
-        &u.status,
-        &u.classification,
-        &u.user_impact,
-        u.last_updated,
-        u.start_time,
-        u.end_time,
+        f.kind,
+        &f.service,
+        &f.title,
+        &f.status,
+        &f.classification,
+        &f.user_impact,
+        f.last_updated,
+        f.start_time,
+        f.end_time,
         &u.message,
         &u.machine_translation,
     );
@@ -371,36 +324,45 @@ impl std::io::Write for HashWriter {
     }
 }
 
+/// Columns of `updates` that [`upsert_update`] writes besides the fields, in bind order.
+const UPDATE_COLUMNS: [&str; 6] = [
+    "record_id",
+    "content_hash",
+    "message",
+    "machine_translation",
+    "related_ids",
+    "parser_version",
+];
+
+static UPSERT_UPDATE: LazyLock<String> = LazyLock::new(|| {
+    let width = UPDATE_COLUMNS.len() + FIELD_COUNT;
+    let marks: Vec<String> = (1..=width).map(|i| format!("?{i}")).collect();
+    format!(
+        "INSERT INTO updates({}, {}) VALUES ({})
+         ON CONFLICT(record_id, last_updated, content_hash) DO NOTHING RETURNING id",
+        UPDATE_COLUMNS.join(", "),
+        field_list(""),
+        marks.join(", ")
+    )
+});
+
 fn upsert_update(tx: &Transaction<'_>, u: &Update, parser_version: u32) -> rusqlite::Result<i64> {
     let hash = content_hash(u);
     let id = u.id.as_str();
-    let last_updated = ts(u.last_updated);
+    let related = serde_json::to_string(&u.related_ids).unwrap_or_else(|_| "[]".into());
+    let fields = FieldValues::new(&u.fields);
+    let own: [&dyn ToSql; 6] = [
+        &id,
+        &hash,
+        &u.message,
+        &u.machine_translation,
+        &related,
+        &parser_version,
+    ];
     let inserted: Option<i64> = tx
-        .prepare_cached(
-            "INSERT INTO updates(record_id, last_updated, content_hash, kind, service, title, status,
-               classification, user_impact, start_time, end_time, message,
-               machine_translation, related_ids, parser_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-             ON CONFLICT(record_id, last_updated, content_hash) DO NOTHING RETURNING id",
-        )?
+        .prepare_cached(&UPSERT_UPDATE)?
         .query_row(
-            params![
-                id,
-                last_updated,
-                hash,
-                u.kind.as_str(),
-                u.service,
-                u.title,
-                u.status.as_ref().map(Status::as_str),
-                u.classification.as_str(),
-                u.user_impact,
-                ts(u.start_time),
-                u.end_time.map(ts),
-                u.message,
-                u.machine_translation,
-                serde_json::to_string(&u.related_ids).unwrap_or_else(|_| "[]".into()),
-                parser_version
-            ],
+            params_from_iter(own.into_iter().chain(fields.params())),
             |r| r.get(0),
         )
         .optional()?;
@@ -416,7 +378,7 @@ fn upsert_update(tx: &Transaction<'_>, u: &Update, parser_version: u32) -> rusql
     tx.prepare_cached(
         "SELECT id FROM updates WHERE record_id = ?1 AND last_updated = ?2 AND content_hash = ?3",
     )?
-    .query_row(params![id, last_updated, hash], |r| r.get(0))
+    .query_row(params![id, fields.last_updated, hash], |r| r.get(0))
 }
 
 /// Called when a post stops carrying an update (it was edited): deletes the update if no
@@ -451,21 +413,23 @@ pub(super) fn drop_if_orphan(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Classification, Kind};
+    use crate::model::{Classification, Fields, Kind, RecordId, Status};
 
     fn update() -> Update {
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         Update {
             id: RecordId::parse("DZ534539").unwrap(),
-            kind: Kind::Health,
-            service: Some("Microsoft 365 Defender".into()),
-            title: "Admins received \"false\" alerts".into(),
-            status: Some(Status::parse("serviceRestored")),
-            classification: Classification::parse("incident"),
-            user_impact: None,
-            last_updated: t("2023-03-29T18:23:04Z"),
-            start_time: t("2023-03-29T07:00:00Z"),
-            end_time: Some(t("2023-03-29T17:15:00Z")),
+            fields: Fields {
+                kind: Kind::Health,
+                service: Some("Microsoft 365 Defender".into()),
+                title: "Admins received \"false\" alerts".into(),
+                status: Some(Status::parse("serviceRestored")),
+                classification: Classification::parse("incident"),
+                user_impact: None,
+                last_updated: t("2023-03-29T18:23:04Z"),
+                start_time: t("2023-03-29T07:00:00Z"),
+                end_time: Some(t("2023-03-29T17:15:00Z")),
+            },
             message: "Title: x\n\nUser impact: \u{2019}y\u{2019}".into(),
             sections: Vec::new(),
             machine_translation: Some("管理者".into()),

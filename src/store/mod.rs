@@ -5,6 +5,7 @@
 //! their parse outcome already decided, which keeps `store` and `parse`
 //! independent and lets `reparse` rebuild everything from the raw posts.
 
+mod columns;
 mod filter;
 mod fts;
 mod info;
@@ -16,6 +17,7 @@ mod search;
 mod settle;
 mod sources;
 mod stats;
+mod tally;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -27,11 +29,12 @@ use crate::exit::Exit;
 
 pub use filter::Filter;
 pub use info::{ArchiveStatus, RunInfo};
-pub use ingest::{Batch, BatchOutcome, Incoming, Outcome, StatusChange};
+pub use ingest::{Batch, Incoming, Outcome};
 pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version};
 pub use search::SearchOutcome;
 pub use sources::{SourceState, SyncLock};
+pub use tally::{BatchOutcome, StatusChange};
 
 /// What went wrong with the archive file.
 #[derive(Debug, thiserror::Error)]

@@ -4,24 +4,46 @@
 //! Lists stream through a callback, one row at a time, so answering over an
 //! archive of any size holds one row in memory, not the whole answer.
 
-use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
+use std::sync::LazyLock;
+
 use rusqlite::{OptionalExtension, Row, params_from_iter};
 
+use super::columns::{
+    FIELD_COUNT, field_list, fields_at, ids, opt_time, parse_time, record_id, text, time,
+    unreadable,
+};
 use super::filter::{Filter, Target};
 use super::{Store, StoreError};
 use crate::model::{
-    ArchivedUpdate, Classification, Kind, PostRef, Record, RecordDetail, RecordId, Related, Status,
-    Step, Translation, changes,
+    ArchivedUpdate, PostRef, Record, RecordDetail, RecordId, Related, Status, Step, Translation,
+    changes,
 };
 
 /// The columns [`record_at`] reads, on `records r`.
-pub(super) const RECORD_COLUMNS: &str = "r.id, r.kind, r.service, r.title, r.status, \
-     r.classification, r.user_impact, r.start_time, r.end_time, r.last_updated, r.closed, \
-     r.update_count, r.first_seen, r.related_ids, r.link";
+pub(super) fn record_columns() -> &'static str {
+    static COLUMNS: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "r.id, {}, r.closed, r.update_count, r.first_seen, r.related_ids, r.link",
+            field_list("r.")
+        )
+    });
+    &COLUMNS
+}
 
-/// How many columns [`RECORD_COLUMNS`] holds, for reading columns after it.
-pub(super) const RECORD_WIDTH: usize = 15;
+/// How many columns [`record_columns`] holds, for reading columns after it.
+pub(super) const RECORD_WIDTH: usize = 1 + FIELD_COUNT + 5;
+
+/// A record's updates in timeline order, as [`Store::timeline`] reads them.
+static TIMELINE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT u.id, u.related_ids, {}
+         FROM updates u WHERE u.record_id = ?1
+         ORDER BY u.last_updated,
+           (SELECT max(coalesce(p.modified_gmt, '')) FROM posts p WHERE p.update_id = u.id),
+           u.id",
+        field_list("u.")
+    )
+});
 
 impl Store {
     /// How many records the archive holds.
@@ -41,8 +63,9 @@ impl Store {
         let fail = |e| self.err("listing records", e);
         let clause = filter.clause(Target::Records);
         let sql = format!(
-            "SELECT {RECORD_COLUMNS} FROM records r WHERE {} \
+            "SELECT {} FROM records r WHERE {} \
              ORDER BY r.last_updated DESC, r.id LIMIT ?",
+            record_columns(),
             clause.sql
         );
         let mut params = clause.params;
@@ -65,12 +88,12 @@ impl Store {
         let fail = |e| self.err("listing updates", e);
         let clause = filter.clause(Target::Updates);
         let sql = format!(
-            "SELECT u.record_id, u.kind, u.service, u.title, u.status, u.classification,
-               u.user_impact, u.start_time, u.end_time, u.last_updated, u.message,
-               u.machine_translation, u.related_ids,
+            "SELECT u.record_id, u.message, u.machine_translation, u.related_ids,
                (SELECT json_group_array(json_array(p.post_id, p.link, p.slug, p.date_gmt, p.modified_gmt))
-                FROM (SELECT * FROM posts p WHERE p.update_id = u.id ORDER BY p.post_id) p)
+                FROM (SELECT * FROM posts p WHERE p.update_id = u.id ORDER BY p.post_id) p),
+               {}
              FROM updates u WHERE {} ORDER BY u.last_updated DESC, u.record_id, u.id LIMIT ?",
+            field_list("u."),
             clause.sql
         );
         let mut params = clause.params;
@@ -87,8 +110,9 @@ impl Store {
     pub fn detail(&self, id: &RecordId) -> Result<Option<RecordDetail>, StoreError> {
         let fail = |e| self.err("reading a record", e);
         let sql = format!(
-            "SELECT {RECORD_COLUMNS}, cu.message
-             FROM records r JOIN updates cu ON cu.id = r.current_update_id WHERE r.id = ?1"
+            "SELECT {}, cu.message
+             FROM records r JOIN updates cu ON cu.id = r.current_update_id WHERE r.id = ?1",
+            record_columns()
         );
         let head = self
             .conn
@@ -124,33 +148,21 @@ impl Store {
     /// The record's updates oldest first (ties: the later post last), and the
     /// IDs its messages mention in order of first mention.
     fn timeline(&self, id: &RecordId) -> rusqlite::Result<(Vec<Step>, Vec<RecordId>)> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT u.id, u.last_updated, u.status, u.title, u.classification, u.start_time,
-               u.end_time, u.related_ids
-             FROM updates u WHERE u.record_id = ?1
-             ORDER BY u.last_updated,
-               (SELECT max(coalesce(p.modified_gmt, '')) FROM posts p WHERE p.update_id = u.id),
-               u.id",
-        )?;
+        let mut stmt = self.conn.prepare_cached(&TIMELINE)?;
         let mut rows = stmt.query([id.as_str()])?;
         let mut steps: Vec<Step> = Vec::new();
         let mut mentioned: Vec<RecordId> = Vec::new();
         while let Some(row) = rows.next()? {
             let update_id: i64 = row.get(0)?;
             let mut step = Step {
-                last_updated: time(row, 1)?,
-                status: row.get_ref(2)?.as_str_or_null()?.map(Status::parse),
-                title: row.get(3)?,
-                classification: Classification::parse(text(row, 4)?),
-                start_time: time(row, 5)?,
-                end_time: opt_time(row, 6)?,
+                fields: fields_at(row, 2)?,
                 changes: Vec::new(),
                 posts: self.posts_of(update_id)?,
             };
             if let Some(before) = steps.last() {
-                step.changes = changes(before, &step);
+                step.changes = changes(&before.fields, &step.fields);
             }
-            for other in ids(row, 7)? {
+            for other in ids(row, 1)? {
                 if other != *id && !mentioned.contains(&other) {
                     mentioned.push(other);
                 }
@@ -246,116 +258,29 @@ impl Store {
     }
 }
 
-/// Reads a [`Record`] from [`RECORD_COLUMNS`] starting at column `at`.
+/// Reads a [`Record`] from [`record_columns`] starting at column `at`.
 pub(super) fn record_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Record> {
+    let rest = at + 1 + FIELD_COUNT;
     Ok(Record {
         id: record_id(row, at)?,
-        kind: kind(row, at + 1)?,
-        service: row.get(at + 2)?,
-        title: row.get(at + 3)?,
-        status: row.get_ref(at + 4)?.as_str_or_null()?.map(Status::parse),
-        classification: Classification::parse(text(row, at + 5)?),
-        user_impact: row.get(at + 6)?,
-        start_time: time(row, at + 7)?,
-        end_time: opt_time(row, at + 8)?,
-        last_updated: time(row, at + 9)?,
-        closed: row.get(at + 10)?,
-        update_count: row.get::<_, i64>(at + 11)?.max(0) as u64,
-        first_seen: time(row, at + 12)?,
-        related_ids: ids(row, at + 13)?,
-        link: row.get(at + 14)?,
+        fields: fields_at(row, at + 1)?,
+        closed: row.get(rest)?,
+        update_count: row.get::<_, i64>(rest + 1)?.max(0) as u64,
+        first_seen: time(row, rest + 2)?,
+        related_ids: ids(row, rest + 3)?,
+        link: row.get(rest + 4)?,
     })
 }
 
 fn archived_update(row: &Row<'_>) -> rusqlite::Result<ArchivedUpdate> {
     Ok(ArchivedUpdate {
         id: record_id(row, 0)?,
-        kind: kind(row, 1)?,
-        service: row.get(2)?,
-        title: row.get(3)?,
-        status: row.get_ref(4)?.as_str_or_null()?.map(Status::parse),
-        classification: Classification::parse(text(row, 5)?),
-        user_impact: row.get(6)?,
-        start_time: time(row, 7)?,
-        end_time: opt_time(row, 8)?,
-        last_updated: time(row, 9)?,
-        message: row.get(10)?,
-        machine_translation: row.get(11)?,
-        related_ids: ids(row, 12)?,
-        posts: posts_json(row, 13)?,
+        message: row.get(1)?,
+        machine_translation: row.get(2)?,
+        related_ids: ids(row, 3)?,
+        posts: posts_json(row, 4)?,
+        fields: fields_at(row, 5)?,
     })
-}
-
-/// A stored value this build cannot read back: the archive was edited by hand or is damaged.
-#[derive(Debug, thiserror::Error)]
-#[error("stored value {value:?} is not {expected}")]
-struct Unreadable {
-    value: String,
-    expected: &'static str,
-}
-
-fn unreadable(i: usize, value: &str, expected: &'static str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
-        i,
-        Type::Text,
-        Box::new(Unreadable {
-            value: value.to_owned(),
-            expected,
-        }),
-    )
-}
-
-/// Borrows column `i` as text.
-pub(super) fn text<'r>(row: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    row.get_ref(i)?
-        .as_str()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
-}
-
-pub(super) fn record_id(row: &Row<'_>, i: usize) -> rusqlite::Result<RecordId> {
-    let value = text(row, i)?;
-    RecordId::parse(value).map_err(|_| unreadable(i, value, "a record ID"))
-}
-
-fn kind(row: &Row<'_>, i: usize) -> rusqlite::Result<Kind> {
-    let value = text(row, i)?;
-    value
-        .parse()
-        .map_err(|_| unreadable(i, value, "health or message"))
-}
-
-fn parse_time(value: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(value).ok().map(|t| t.to_utc())
-}
-
-/// Reads an RFC 3339 timestamp column.
-pub(super) fn time(row: &Row<'_>, i: usize) -> rusqlite::Result<DateTime<Utc>> {
-    let value = text(row, i)?;
-    parse_time(value).ok_or_else(|| unreadable(i, value, "an RFC 3339 time"))
-}
-
-/// Reads a nullable timestamp column; `''` (a post without a modified time) counts as none.
-pub(super) fn opt_time(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
-    match row.get_ref(i)?.as_str_or_null() {
-        Ok(None) => Ok(None),
-        Ok(Some("")) => Ok(None),
-        Ok(Some(value)) => parse_time(value)
-            .map(Some)
-            .ok_or_else(|| unreadable(i, value, "an RFC 3339 time")),
-        Err(e) => Err(rusqlite::Error::FromSqlConversionFailure(
-            i,
-            Type::Text,
-            Box::new(e),
-        )),
-    }
-}
-
-fn ids(row: &Row<'_>, i: usize) -> rusqlite::Result<Vec<RecordId>> {
-    let value = text(row, i)?;
-    if value == "[]" {
-        return Ok(Vec::new());
-    }
-    serde_json::from_str(value).map_err(|_| unreadable(i, value, "a JSON list of record IDs"))
 }
 
 /// The `[[post_id, link, slug, date_gmt, modified_gmt], …]` list built by `each_update`.

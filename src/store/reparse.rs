@@ -10,6 +10,7 @@ use rusqlite::{Transaction, params};
 use serde::Serialize;
 
 use super::ingest::{self, Outcome};
+use super::tally::BatchOutcome;
 use super::{Store, StoreError, fts};
 use crate::model::PostRef;
 
@@ -107,7 +108,7 @@ impl Store {
                 .map_err(fail("rebuilding a reject"))?;
             out.posts += 1;
         }
-        let mut ignored = ingest::BatchOutcome::default();
+        let mut ignored = BatchOutcome::default();
         work.finish(&tx, &mut ignored)
             .map_err(fail("rebuilding records"))?;
 

@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use rusqlite::{ErrorCode, OptionalExtension, params, params_from_iter};
 
 use super::filter::{Filter, Target, like_escape};
-use super::records::{RECORD_COLUMNS, RECORD_WIDTH, record_at};
+use super::records::{RECORD_WIDTH, record_at, record_columns};
 use super::{Store, StoreError};
 use crate::model::Hit;
 
@@ -113,7 +113,8 @@ impl Store {
         let mut record = self
             .conn
             .prepare(&format!(
-                "SELECT {RECORD_COLUMNS} FROM records r WHERE r.id = ? AND {}",
+                "SELECT {} FROM records r WHERE r.id = ? AND {}",
+                record_columns(),
                 clause.sql
             ))
             .map_err(Stop::Sql)?;
@@ -203,10 +204,11 @@ impl Store {
             "WITH m AS MATERIALIZED ({translated}
                UNION ALL SELECT u.id, u.record_id, 0.0 FROM updates u WHERE {titled}),
              best AS (SELECT rid, min(score) AS score, uid FROM m GROUP BY rid)
-             SELECT {RECORD_COLUMNS}, best.score, cu2.title, cu2.machine_translation
+             SELECT {}, best.score, cu2.title, cu2.machine_translation
              FROM best JOIN records r ON r.id = best.rid
                JOIN updates cu2 ON cu2.id = best.uid
              WHERE {} ORDER BY best.score, r.last_updated DESC, r.id LIMIT ?",
+            record_columns(),
             clause.sql
         );
         values.extend(clause.params);

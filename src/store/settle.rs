@@ -2,10 +2,12 @@
 //! latest update and its columns refreshed from it, whatever order the posts came in.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
-use super::ingest::{BatchOutcome, StatusChange};
+use super::columns::{field_list, fields_from_excluded};
+use super::tally::{BatchOutcome, StatusChange};
 use crate::model::{RecordId, Status};
 
 /// A record's state when the batch first touched it.
@@ -108,6 +110,27 @@ const TIMELINE: &str = "SELECT u.id, u.last_updated, p.modified_gmt, p.post_id, 
      FROM updates u LEFT JOIN posts p ON p.update_id = u.id
      WHERE u.record_id = ?1 ORDER BY u.id";
 
+/// Copies an update's fields into its record: `?1` the update, `?2` whether a
+/// service-health record is closed, `?3` update count, `?4` first seen, `?5` link.
+static SETTLE_RECORD: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO records(id, current_update_id, {}, closed, update_count, first_seen,
+           related_ids, link)
+         SELECT u.record_id, u.id, {},
+           CASE WHEN u.kind = 'message' THEN u.end_time IS NOT NULL ELSE ?2 END,
+           ?3, ?4, u.related_ids, ?5
+         FROM updates u WHERE u.id = ?1
+         ON CONFLICT(id) DO UPDATE SET current_update_id = excluded.current_update_id, {},
+           closed = excluded.closed, update_count = excluded.update_count,
+           first_seen = excluded.first_seen, related_ids = excluded.related_ids,
+           link = excluded.link
+         RETURNING current_update_id, status, service, title",
+        field_list(""),
+        field_list("u."),
+        fields_from_excluded()
+    )
+});
+
 /// Points `record` at its latest update (ties: the later post) and refreshes its columns.
 ///
 /// One indexed walk over the record's updates and their posts, with the choice
@@ -173,29 +196,10 @@ fn recompute(
         .is_some_and(|status| Status::parse(status).is_closed());
     let link = current.newest.and_then(|carrier| carrier.link);
     let found: Option<Current> = tx
-        .prepare_cached(
-            "INSERT INTO records(id, kind, current_update_id, service, title, status, classification,
-               user_impact, start_time, end_time, last_updated, closed, update_count, first_seen,
-               related_ids, link)
-             SELECT u.record_id, u.kind, u.id, u.service, u.title, u.status, u.classification,
-               u.user_impact, u.start_time, u.end_time, u.last_updated,
-               CASE WHEN u.kind = 'message' THEN u.end_time IS NOT NULL ELSE ?2 END,
-               ?3, ?4, u.related_ids, ?5
-             FROM updates u WHERE u.id = ?1
-             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind,
-               current_update_id = excluded.current_update_id, service = excluded.service,
-               title = excluded.title, status = excluded.status,
-               classification = excluded.classification, user_impact = excluded.user_impact,
-               start_time = excluded.start_time, end_time = excluded.end_time,
-               last_updated = excluded.last_updated, closed = excluded.closed,
-               update_count = excluded.update_count, first_seen = excluded.first_seen,
-               related_ids = excluded.related_ids, link = excluded.link
-             RETURNING current_update_id, status, service, title",
-        )?
-        .query_row(
-            params![current.id, closed, count, first_seen, link],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        .prepare_cached(&SETTLE_RECORD)?
+        .query_row(params![current.id, closed, count, first_seen, link], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     Ok(found)
 }

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::params_from_iter;
 
+use super::columns::{opt_time, text, time};
 use super::filter::{Filter, Target};
-use super::records::{opt_time, text, time};
 use super::{Store, StoreError};
 use crate::model::{Count, Durations, Stats};
 
