@@ -129,6 +129,16 @@ pub enum StoreError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+    /// A writer was killed mid-commit and this user may not roll its journal back.
+    #[error(
+        "{path} holds an interrupted write that must be rolled back before it can be read, and this user may not write it: run any writing command (healthfeed import, sync or status) as a user who may write the archive, and it is repaired"
+    )]
+    Interrupted {
+        /// The archive.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
     /// Writing failed: a full disk, a file-size limit, or an I/O error.
     #[error(
         "cannot write {path}: the disk is full, a file-size limit was reached, or the disk failed; the unfinished batch was rolled back and the archive keeps everything before it: free some space (or check the disk) and run again"
@@ -165,6 +175,7 @@ impl StoreError {
             | StoreError::TooNew { .. }
             | StoreError::LockFile { .. }
             | StoreError::ReadOnly { .. }
+            | StoreError::Interrupted { .. }
             | StoreError::DiskFull { .. }
             | StoreError::Sqlite { .. } => Exit::Archive,
         }
@@ -232,11 +243,21 @@ impl Store {
             });
         }
         check_file(path)?;
-        let store = Self::connect(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-        )?;
-        let version = store.check_identity()?;
+        let read_only = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+        let (store, version) = match Self::connect(path, read_only)
+            .and_then(|store| store.check_identity().map(|v| (store, v)))
+        {
+            // A writer killed mid-commit left a hot journal, which only a
+            // connection that may write can roll back. Opening read-write (never
+            // creating, never migrating) lets SQLite do that; nothing else is written.
+            Err(StoreError::ReadOnly { source, .. }) if hot_journal(&source) => {
+                let repair = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_URI;
+                let store = Self::connect(path, repair).map_err(|e| unrepaired(path, e))?;
+                let version = store.check_identity().map_err(|e| unrepaired(path, e))?;
+                (store, version)
+            }
+            other => other?,
+        };
         if version < current_version() {
             // An old archive needs a write to upgrade; reading it with today's queries would fail.
             drop(store);
@@ -342,6 +363,27 @@ impl Store {
 
     fn err(&self, action: &'static str, e: rusqlite::Error) -> StoreError {
         sql_error(&self.path, action, e)
+    }
+}
+
+/// Whether SQLite refused a read-only open because a journal needs rolling back.
+fn hot_journal(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK
+                || f.extended_code == rusqlite::ffi::SQLITE_READONLY_RECOVERY
+    )
+}
+
+/// A hot journal this user may not roll back: say who can repair it.
+fn unrepaired(path: &Path, e: StoreError) -> StoreError {
+    match e {
+        StoreError::ReadOnly { source, .. } => StoreError::Interrupted {
+            path: path.to_owned(),
+            source,
+        },
+        other => other,
     }
 }
 
