@@ -17,8 +17,10 @@ use std::path::Path;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
+mod reject_row;
 mod rows;
 
+pub use reject_row::RejectRow;
 pub use rows::{HitRow, RecordRow, StatRow, UpdateRow, stat_rows};
 
 /// An output format for rows.

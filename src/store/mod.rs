@@ -10,6 +10,7 @@ mod fts;
 mod info;
 mod ingest;
 mod records;
+mod rejects;
 mod reparse;
 mod schema;
 mod search;
