@@ -8,5 +8,6 @@ mod faults;
 mod fetch;
 mod hostile;
 mod parse;
+mod rejects;
 mod support;
 mod sync;
