@@ -47,6 +47,12 @@ pub enum Command {
     /// Show what the archive holds and how the last run went.
     Status(JsonFlag),
 
+    /// List the posts kept raw but made no record of (site notices, posts that failed to parse), newest first.
+    ///
+    /// Each with its source, post id, link, modified time, `not-a-record` or
+    /// `failed`, the parser's reason and the parser version that judged it.
+    Rejects(super::rejects::RejectsArgs),
+
     /// Show records by ID: current state, timeline with what changed, message, related records.
     ///
     /// Exit code 1 when an ID is not in the archive (the other IDs are still shown).

@@ -16,6 +16,7 @@ mod list;
 mod parse;
 mod progress;
 mod query;
+mod rejects;
 mod reparse;
 mod search;
 mod stats;
@@ -65,6 +66,7 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Reparse(args) => reparse::run(&db, args),
         Command::Status(args) => status::run(&db, args),
         Command::Query(args) => query::run(&db, args),
+        Command::Rejects(args) => rejects::run(&db, args),
         Command::List(args) => list::run(&db, args),
         Command::Search(args) => search::run(&db, args),
         Command::Stats(args) => stats::run(&db, args),

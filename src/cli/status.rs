@@ -38,6 +38,9 @@ fn render(st: &ArchiveStatus) -> String {
         "rejects    {} not records, {} failed",
         st.not_records, st.failed
     );
+    if st.failed > 0 {
+        let _ = writeln!(s, "           see which and why: healthfeed rejects");
+    }
     if st.sources.is_empty() {
         let _ = writeln!(s, "sources    none yet");
     }

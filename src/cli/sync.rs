@@ -28,6 +28,12 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     let bar = show_bar.then(progress::bar);
     let mut seen = 0u64;
     let mut on_progress = |event: Progress<'_>| {
+        if let Progress::Rejected { post, reason, .. } = event {
+            if args.verbose {
+                eprintln!("healthfeed: rejected {}", rejected(post, reason));
+            }
+            return;
+        }
         let Some(bar) = &bar else { return };
         match event {
             Progress::Source { url } => {
@@ -42,6 +48,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
                 }
                 bar.set_position(seen);
             }
+            Progress::Rejected { .. } => {}
         }
     };
     let report = sync::run(db, &options, log, &mut on_progress)?;
@@ -63,6 +70,15 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     } else {
         Exit::Fetch
     })
+}
+
+/// A rejected post for the log: the parser's reason, which names the post,
+/// or the post id in front of a reason that does not.
+fn rejected(post: Option<u64>, reason: &str) -> String {
+    match post {
+        Some(id) if !reason.starts_with(&format!("post {id}")) => format!("post {id}: {reason}"),
+        _ => reason.to_owned(),
+    }
 }
 
 fn print(report: &Report, args: &SyncArgs) -> io::Result<()> {

@@ -13,6 +13,7 @@ pub mod list;
 pub mod parse;
 pub mod pipeline;
 pub mod query;
+pub mod rejects;
 pub mod reparse;
 pub mod search;
 pub mod stats;

@@ -82,6 +82,15 @@ pub enum Progress<'a> {
         /// `X-WP-Total` for the walk, if the server sent it.
         total: Option<u64>,
     },
+    /// A post of a committed page was kept raw but made no record.
+    Rejected {
+        /// The WordPress post id, when the JSON had one.
+        post: Option<u64>,
+        /// True for a post that is not a record (a site notice), false for a failure.
+        not_record: bool,
+        /// Why, as the parser said it (it names the post).
+        reason: &'a str,
+    },
 }
 
 /// One source's result.
@@ -310,6 +319,15 @@ fn walk(
                 .collect();
             let batch = pipeline::batch(origin, posts, Some(page.cursor_after.to_string()));
             let mut outcome = store.ingest(&batch)?;
+            for post in &batch.posts {
+                if let Outcome::Rejected { not_record, reason } = &post.outcome {
+                    progress(Progress::Rejected {
+                        post: post.meta.as_ref().map(|m| m.id),
+                        not_record: *not_record,
+                        reason,
+                    });
+                }
+            }
             if !keep_changes {
                 outcome.changes.clear();
             }

@@ -17,9 +17,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 mod file;
+mod reject_row;
 mod rows;
 
 pub use file::write_to_path;
+pub use reject_row::RejectRow;
 pub use rows::{HitRow, RecordRow, StatRow, UpdateRow, stat_rows};
 
 /// An output format for rows.

@@ -8,6 +8,7 @@ mod filter;
 mod id;
 mod post;
 mod record;
+mod reject;
 mod stats;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +23,7 @@ pub use record::{
     ArchivedUpdate, Change, FieldValue, Hit, Record, RecordDetail, Related, Step, Translation,
     changes,
 };
+pub use reject::{Reject, Verdict};
 pub use stats::{Count, Durations, Stats};
 
 /// Which family of feed post a record comes from.

@@ -3,17 +3,40 @@
 //! Pure and panic-free: no I/O, no clock, no global state beyond compiled
 //! selectors, so it can be fuzzed and snapshot-tested on files. The table is the
 //! source of every typed field; the message text is kept as written.
+//!
+//! **Which kind a post is** follows from its data table, not from how many
+//! ` | ` its header has (a Message Center title may contain ` | ` itself):
+//! a Status row, or a message row named `Latest Message`, is the
+//! service-health layout; a `Message Content` row without a Status row is the
+//! Message Center layout. Only when the rows say neither (no Status row and a
+//! message row named plain `Message`, or none) does the ID's prefix decide
+//! (`MC…` is Message Center). The header is then split by that layout:
+//! Message Center `ID | Title`, where the title is everything after the first
+//! `|` (` | ` inside it kept); service health `ID | Service | Title`, where
+//! the title is everything after the second `|`.
+//!
+//! **Times** in the table are UTC and come in the forms listed in
+//! [`TIME_FORMATS`]: `MM/DD/YYYY HH:MM:SS` (today's posts, read by a fast
+//! path), `M/D/YYYY h:MM:SS AM` (the site's first weeks, January 2023: no zero
+//! padding, a 12-hour clock; 12 AM is midnight, 12 PM noon), and ISO 8601 /
+//! RFC 3339 (`2025-01-31T08:00:00Z`), which some rows use. A time in none of
+//! them rejects the post, naming the row, the value and every form.
 
 mod guard;
 mod sections;
 mod text;
+mod time;
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use scraper::{ElementRef, Html, Selector};
 
 use crate::model::{Classification, Fields, Kind, Post, PostShapeError, RecordId, Status, Update};
+
+/// The forms a table time may take, as the error for an unreadable one names them.
+pub const TIME_FORMATS: &str =
+    "MM/DD/YYYY HH:MM:SS, M/D/YYYY h:MM:SS AM/PM, or ISO 8601 like 2025-01-31T08:00:00Z; UTC";
 
 /// Bumped whenever the parser's output for some post may change, so rejects and
 /// rows from an older parser can be told apart and rebuilt by `reparse`.
@@ -58,10 +81,8 @@ pub enum ParseError {
         /// The row or header part that is missing.
         field: &'static str,
     },
-    /// A time cell that is not `MM/DD/YYYY HH:MM:SS`.
-    #[error(
-        "post {post} ({id}): bad timestamp in {field:?}: {value:?} (expected MM/DD/YYYY HH:MM:SS, UTC)"
-    )]
+    /// A time cell in none of the [`TIME_FORMATS`].
+    #[error("post {post} ({id}): bad timestamp in {field:?}: {value:?} (expected {TIME_FORMATS})")]
     BadTimestamp {
         /// The post id.
         post: u64,
@@ -142,7 +163,19 @@ struct Rows<'a> {
     start_time: Option<ElementRef<'a>>,
     end_time: Option<ElementRef<'a>>,
     message: Option<ElementRef<'a>>,
+    /// The message row was named `Latest Message` (service health) or `Message Content` (Message Center).
+    message_layout: Option<Kind>,
     translation: Option<ElementRef<'a>>,
+}
+
+impl Rows<'_> {
+    /// The kind the table's layout says, when it says one (see the module docs).
+    fn layout(&self) -> Option<Kind> {
+        if self.status.is_some() {
+            return Some(Kind::Health);
+        }
+        self.message_layout
+    }
 }
 
 /// Parses one decoded post.
@@ -173,36 +206,39 @@ pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
         .map(text::one_line)
         .ok_or_else(|| not_record("no header table (table#section)"))?;
     if !header.contains('|') {
-        return Err(not_record("the header cell is not `ID | Service | Title`"));
+        return Err(not_record(
+            "the header cell is not `ID | Title` or `ID | Service | Title`",
+        ));
     }
-    let mut parts = header.splitn(3, '|').map(str::trim);
-    let first = parts.next().unwrap_or_default();
+    let (first, rest) = header.split_once('|').unwrap_or((header.as_str(), ""));
+    let first = first.trim();
     let id = RecordId::parse(first).map_err(|_| ParseError::BadId {
         post: pid,
         value: first.to_owned(),
     })?;
-    let kind = id.kind();
     let missing = |field| ParseError::MissingField {
         post: pid,
         id: id.clone(),
         field,
     };
-    let (service, title) = match kind {
-        // Message Center headers have no service, so the title keeps any later `|`.
-        Kind::Message => (None, header.split_once('|').map(|(_, t)| t.trim())),
-        Kind::Health => (Some(parts.next()), parts.next()),
-    };
-    let title = title.filter(|t| !t.is_empty()).ok_or(missing("Title"))?;
-    let service = match service {
-        Some(s) => Some(s.filter(|s| !s.is_empty()).ok_or(missing("Service"))?),
-        None => None,
-    };
-
     let data = html
         .select(&DATA)
         .next()
         .ok_or_else(|| not_record("no data table (table#data)"))?;
     let rows = rows(data);
+    let kind = rows.layout().unwrap_or_else(|| id.kind());
+    let (service, title) = match kind {
+        // Message Center headers have no service, so the title keeps any later `|`.
+        Kind::Message => (None, Some(rest.trim())),
+        Kind::Health => {
+            let (service, title) = rest.split_once('|').unwrap_or((rest, ""));
+            (Some(service.trim()), Some(title.trim()))
+        }
+    };
+    let title = title.filter(|t| !t.is_empty()).ok_or(missing("Title"))?;
+    if service == Some("") {
+        return Err(missing("Service"));
+    }
     let cell_line =
         |cell: Option<ElementRef<'_>>| cell.map(text::one_line).filter(|s| !s.is_empty());
     let time = |cell: Option<ElementRef<'_>>,
@@ -210,12 +246,14 @@ pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
      -> Result<Option<DateTime<Utc>>, ParseError> {
         match cell_line(cell) {
             None => Ok(None),
-            Some(value) => feed_time(&value).map(Some).ok_or(ParseError::BadTimestamp {
-                post: pid,
-                id: id.clone(),
-                field,
-                value,
-            }),
+            Some(value) => time::feed_time(&value)
+                .map(Some)
+                .ok_or(ParseError::BadTimestamp {
+                    post: pid,
+                    id: id.clone(),
+                    field,
+                    value,
+                }),
         }
     };
 
@@ -274,7 +312,13 @@ fn rows(table: ElementRef<'_>) -> Rows<'_> {
             continue;
         };
         let key = text::one_line(*head).to_lowercase();
-        let slot = match key.trim_end_matches(':').trim_end() {
+        let key = key.trim_end_matches(':').trim_end();
+        let layout = match key {
+            "latest message" => Some(Kind::Health),
+            "message content" => Some(Kind::Message),
+            _ => None,
+        };
+        let slot = match key {
             "status" => &mut rows.status,
             "classification" => &mut rows.classification,
             "user impact" => &mut rows.user_impact,
@@ -286,7 +330,12 @@ fn rows(table: ElementRef<'_>) -> Rows<'_> {
             _ => continue,
         };
         // The first row of a name wins; a repeated row cannot silently replace it.
-        slot.get_or_insert(*cell);
+        if slot.is_none() {
+            *slot = Some(*cell);
+            if layout.is_some() {
+                rows.message_layout = layout;
+            }
+        }
     }
     rows
 }
@@ -295,103 +344,135 @@ fn children(e: ElementRef<'_>) -> Vec<ElementRef<'_>> {
     e.children().filter_map(ElementRef::wrap).collect()
 }
 
-/// The table's times: `MM/DD/YYYY HH:MM:SS`, UTC. RFC 3339 is accepted too.
-fn feed_time(text: &str) -> Option<DateTime<Utc>> {
-    if let Some(time) = padded_feed_time(text.as_bytes()) {
-        return Some(time);
-    }
-    ["%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M"]
-        .iter()
-        .find_map(|fmt| NaiveDateTime::parse_from_str(text, fmt).ok())
-        .map(|naive| naive.and_utc())
-        .or_else(|| {
-            DateTime::parse_from_rfc3339(text)
-                .ok()
-                .map(|dt| dt.with_timezone(&Utc))
-        })
-}
-
-/// The form every real post uses, read without chrono's format interpreter (a
-/// measurable share of a parse). Anything else, and any value it refuses, goes
-/// the slow way, so the result is chrono's in every case.
-fn padded_feed_time(text: &[u8]) -> Option<DateTime<Utc>> {
-    let [
-        m1,
-        m2,
-        b'/',
-        d1,
-        d2,
-        b'/',
-        y1,
-        y2,
-        y3,
-        y4,
-        b' ',
-        h1,
-        h2,
-        b':',
-        n1,
-        n2,
-        b':',
-        s1,
-        s2,
-    ] = *text
-    else {
-        return None;
-    };
-    let num = |digits: &[u8]| {
-        digits.iter().try_fold(0u32, |acc, &d| {
-            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
-        })
-    };
-    let date = NaiveDate::from_ymd_opt(
-        i32::try_from(num(&[y1, y2, y3, y4])?).ok()?,
-        num(&[m1, m2])?,
-        num(&[d1, d2])?,
-    )?;
-    let time = NaiveTime::from_hms_opt(num(&[h1, h2])?, num(&[n1, n2])?, num(&[s1, s2])?)?;
-    Some(date.and_time(time).and_utc())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn padded_fast_path_agrees_with_chrono() {
-        for text in [
-            "03/29/2023 18:23:04",
-            "02/29/2024 00:00:00",
-            "02/29/2023 00:00:00",
-            "12/31/9999 23:59:59",
-            "00/10/2023 10:00:00",
-            "13/45/2023 07:00:00",
-            "03/29/2023 24:00:00",
-            "03/29/2023 23:59:60",
-            "03/29/2023 1a:00:00",
-            "03/29/0000 10:00:00",
+    fn an_unreadable_time_names_the_row_the_value_and_every_form() {
+        let err = ParseError::BadTimestamp {
+            post: 7,
+            id: RecordId::parse("MC503292").unwrap(),
+            field: "Start Time",
+            value: "27.1.2023".into(),
+        };
+        let text = err.to_string();
+        for part in [
+            "post 7 (MC503292)",
+            "\"Start Time\"",
+            "\"27.1.2023\"",
+            "MM/DD/YYYY HH:MM:SS",
+            "M/D/YYYY h:MM:SS AM/PM",
+            "ISO 8601",
+            "UTC",
         ] {
-            let slow = NaiveDateTime::parse_from_str(text, "%m/%d/%Y %H:%M:%S")
-                .ok()
-                .map(|naive| naive.and_utc());
-            assert_eq!(feed_time(text), slow, "{text}");
-            if let Some(fast) = padded_feed_time(text.as_bytes()) {
-                assert_eq!(Some(fast), slow, "{text}");
-            }
+            assert!(text.contains(part), "{part} missing from {text}");
         }
     }
 
-    proptest::proptest! {
-        #[test]
-        fn padded_fast_path_agrees_with_chrono_everywhere(
-            m in 0..14u32, d in 0..33u32, y in 0..10000u32, h in 0..26u32, n in 0..62u32, s in 0..62u32,
-        ) {
-            let text = format!("{m:02}/{d:02}/{y:04} {h:02}:{n:02}:{s:02}");
-            let slow = NaiveDateTime::parse_from_str(&text, "%m/%d/%Y %H:%M:%S")
-                .ok()
-                .map(|naive| naive.and_utc());
-            proptest::prop_assert_eq!(feed_time(&text), slow);
-        }
+    /// A post with `header` and a data table of `rows`.
+    fn post(header: &str, rows: &[(&str, &str)]) -> String {
+        let rows: String = rows
+            .iter()
+            .map(|(name, cell)| format!("<tr><th>{name}</th><td>{cell}</td></tr>"))
+            .collect();
+        let content = format!(
+            "<table id=\"section\"><tr><th>{header}</th></tr></table><table id=\"data\"><tbody>{rows}</tbody></table>"
+        );
+        serde_json::json!({"id": 5, "content": {"rendered": content}}).to_string()
+    }
+
+    const MC_ROWS: &[(&str, &str)] = &[
+        ("Classification", "stayInformed"),
+        ("Last Updated", "04/02/2024 18:45:11"),
+        ("Start Time", "03/13/2024 22:10:42"),
+        ("End Time", "07/31/2024 07:00:00"),
+        ("Message Content", "Text."),
+    ];
+
+    const HEALTH_ROWS: &[(&str, &str)] = &[
+        ("Status", "serviceRestored"),
+        ("Classification", "incident"),
+        ("Last Updated", "03/29/2023 18:23:04"),
+        ("Start Time", "03/29/2023 07:00:00"),
+        ("Latest Message", "Text."),
+    ];
+
+    #[test]
+    fn message_center_titles_keep_their_bars() {
+        let title = "(Updated) Microsoft Purview | Compliance portal: Enhanced policy conditions for Communication Compliance";
+        let update = parse_json(&post(&format!("MC765808 | {title}"), MC_ROWS)).unwrap();
+        assert_eq!(update.kind, Kind::Message);
+        assert_eq!(update.title, title);
+        assert_eq!(update.service, None);
+        // A service-health title keeps its later bars too.
+        let update = parse_json(&post("EX529801 | Exchange Online | a | b", HEALTH_ROWS)).unwrap();
+        assert_eq!(update.service.as_deref(), Some("Exchange Online"));
+        assert_eq!(update.title, "a | b");
+    }
+
+    #[test]
+    fn the_rows_decide_the_kind_and_the_id_only_when_they_do_not() {
+        // Message Center rows under an ID of another prefix: the layout wins.
+        let update = parse_json(&post("XY123456 | A | B", MC_ROWS)).unwrap();
+        assert_eq!(
+            (update.kind, update.service.as_deref(), update.title.as_str()),
+            (Kind::Message, None, "A | B")
+        );
+        // A Status row under an MC ID: the service-health layout.
+        let update = parse_json(&post("MC123456 | Exchange Online | T", HEALTH_ROWS)).unwrap();
+        assert_eq!(update.kind, Kind::Health);
+        assert_eq!(update.service.as_deref(), Some("Exchange Online"));
+        // No Status row but a Latest Message: service health missing its Status.
+        let no_status: Vec<_> = HEALTH_ROWS
+            .iter()
+            .copied()
+            .filter(|r| r.0 != "Status")
+            .collect();
+        let err = parse_json(&post("MC123456 | S | T", &no_status)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("missing required field \"Status\""),
+            "{err}"
+        );
+        // Neither layout's message row: the ID's prefix decides.
+        let plain: Vec<_> = MC_ROWS
+            .iter()
+            .map(|&(n, c)| {
+                if n == "Message Content" {
+                    ("Message", c)
+                } else {
+                    (n, c)
+                }
+            })
+            .collect();
+        let update = parse_json(&post("MC123456 | A | B", &plain)).unwrap();
+        assert_eq!(
+            (update.kind, update.title.as_str()),
+            (Kind::Message, "A | B")
+        );
+        let err = parse_json(&post("EX123456 | A", &plain)).unwrap_err();
+        assert!(
+            err.to_string().contains("missing required field \"Title\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn message_center_reads_its_machine_translation_and_twelve_hour_times() {
+        let mut rows = MC_ROWS.to_vec();
+        rows[1] = ("Last Updated", "1/27/2023 2:12:32 AM");
+        rows[2] = ("Start Time", "1/26/2023 11:05:09 PM");
+        rows.insert(4, ("Action Required By Date", "2025-01-31T08:00:00Z"));
+        rows.push(("Machine Translation", "テキスト。"));
+        let update = parse_json(&post("MC503292 | T", &rows)).unwrap();
+        assert_eq!(update.machine_translation.as_deref(), Some("テキスト。"));
+        assert_eq!(
+            update.last_updated.to_rfc3339(),
+            "2023-01-27T02:12:32+00:00"
+        );
+        assert_eq!(update.start_time.to_rfc3339(), "2023-01-26T23:05:09+00:00");
+        assert_eq!(update.message, "Text.");
     }
 
     #[test]
@@ -400,17 +481,6 @@ mod tests {
         let update = parse_json(seed).unwrap();
         assert_eq!(sections_of(&update.message, update.kind), update.sections);
         assert_eq!(update.sections.len(), 9);
-    }
-
-    #[test]
-    fn feed_times_are_utc() {
-        assert_eq!(
-            feed_time("03/29/2023 18:23:04").unwrap().to_rfc3339(),
-            "2023-03-29T18:23:04+00:00"
-        );
-        assert!(feed_time("13/45/2023 00:00:00").is_none());
-        assert!(feed_time("12/31/9999 23:59:59").is_some());
-        assert!(feed_time("").is_none());
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod fts;
 mod info;
 mod ingest;
 mod records;
+mod rejects;
 mod reparse;
 mod schema;
 mod search;

@@ -13,5 +13,6 @@ mod hostile;
 mod odd_paths;
 mod output_files;
 mod parse;
+mod rejects;
 mod support;
 mod sync;

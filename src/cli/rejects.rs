@@ -1,0 +1,174 @@
+//! `healthfeed rejects` at the terminal: a table fitted to the width, or machine rows.
+
+use std::io::Write;
+use std::path::Path;
+
+use clap::{Args, ValueEnum};
+
+use super::table::{self, Paint, cols, cut, pad};
+use super::{Error, Exit};
+use crate::commands::{self, Format, Rows};
+use crate::model::{Reject, Verdict};
+
+/// Arguments of `healthfeed rejects`.
+#[derive(Debug, Args)]
+pub struct RejectsArgs {
+    /// Output format: a table fitted to the terminal, one JSON array, or CSV with a header.
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: RejectsFormat,
+}
+
+/// `rejects` formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RejectsFormat {
+    /// Columns for a terminal.
+    Table,
+    /// One JSON array of objects.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+pub(super) fn run(db: &Path, args: RejectsArgs) -> Result<Exit, Error> {
+    let mut out = super::stdout();
+    let format = match args.format {
+        RejectsFormat::Table => None,
+        RejectsFormat::Json => Some(Format::Json),
+        RejectsFormat::Csv => Some(Format::Csv),
+    };
+    if let Some(format) = format {
+        commands::rejects::run(
+            db,
+            Rows::Machine {
+                format,
+                out: &mut out,
+            },
+        )?;
+        out.flush()?;
+        return Ok(Exit::Success);
+    }
+    let mut rejects = Vec::new();
+    let count = commands::rejects::run(
+        db,
+        Rows::Each(&mut |r| {
+            rejects.push(r);
+            Ok(())
+        }),
+    )?;
+    let text = render(&rejects, Paint::for_stdout(), table::width());
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    if count == 0 {
+        eprintln!("healthfeed: no rejected posts");
+    }
+    Ok(Exit::Success)
+}
+
+const HEADERS: [&str; 5] = ["MODIFIED", "POST", "VERDICT", "SOURCE", "REASON"];
+
+/// The shortest a reason is cut to before columns are dropped instead.
+const REASON_MIN: usize = 30;
+
+/// The table: every column at its natural width, the reason taking what is
+/// left; on a narrow terminal SOURCE goes first, then MODIFIED.
+fn render(rejects: &[Reject], paint: Paint, width: Option<usize>) -> String {
+    if rejects.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<[String; 5]> = rejects.iter().map(cells).collect();
+    let mut widths = HEADERS.map(cols);
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cols(cell));
+        }
+    }
+    let mut show = [true; 5];
+    let reason_width = match width {
+        None => None,
+        Some(width) => {
+            let others = |show: &[bool; 5]| -> usize {
+                (0..4).filter(|&i| show[i]).map(|i| widths[i] + 2).sum()
+            };
+            for drop in [3, 0] {
+                if others(&show) + REASON_MIN <= width {
+                    break;
+                }
+                show[drop] = false;
+            }
+            Some(width.saturating_sub(others(&show)).max(REASON_MIN))
+        }
+    };
+    let line = |row: &[String; 5], header: bool| -> String {
+        let mut parts = Vec::new();
+        for i in (0..5).filter(|&i| show[i]) {
+            if i == 4 {
+                let text = reason_width.map_or_else(|| row[i].clone(), |w| cut(&row[i], w));
+                parts.push(if header { paint.bold(&text) } else { text });
+                continue;
+            }
+            let shown = match i {
+                _ if header => paint.bold(&row[i]),
+                0 => paint.dim(&row[i]),
+                2 if row[i] == Verdict::Failed.as_str() => paint.style(
+                    anstyle::Style::new().fg_color(Some(anstyle::AnsiColor::Red.into())),
+                    &row[i],
+                ),
+                _ => row[i].clone(),
+            };
+            parts.push(pad(&row[i], &shown, widths[i]));
+        }
+        parts.join("  ")
+    };
+    let mut out = line(&HEADERS.map(str::to_owned), true);
+    out.push('\n');
+    for row in &rows {
+        out.push_str(&line(row, false));
+        out.push('\n');
+    }
+    out
+}
+
+/// The text cells of one reject: modified, post id, verdict, source, reason.
+fn cells(r: &Reject) -> [String; 5] {
+    [
+        r.modified_gmt.map_or_else(|| "-".to_owned(), table::minute),
+        r.post_id.map_or_else(|| "-".to_owned(), |p| p.to_string()),
+        r.verdict.as_str().to_owned(),
+        r.source.clone(),
+        r.reason.clone(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reject(post: u64, verdict: Verdict, reason: &str) -> Reject {
+        Reject {
+            source: "https://m365jp.net".into(),
+            post_id: Some(post),
+            link: None,
+            modified_gmt: None,
+            verdict,
+            reason: reason.into(),
+            parser_version: 3,
+        }
+    }
+
+    #[test]
+    fn narrow_terminals_drop_the_source_before_cutting_the_reason_short() {
+        let long = "post 868 (SP529650): bad timestamp in \"Start Time\": \"13/45/2023 07:00:00\"";
+        let rejects = [
+            reject(868, Verdict::Failed, long),
+            reject(901, Verdict::NotARecord, "post 901: not a record"),
+        ];
+        let paint = Paint::for_stdout();
+        let wide = render(&rejects, paint, None);
+        assert!(wide.contains("SOURCE") && wide.contains(long), "{wide}");
+        let narrow = render(&rejects, paint, Some(70));
+        assert!(!narrow.contains("SOURCE"), "{narrow}");
+        assert!(narrow.lines().all(|l| cols(l) <= 70), "{narrow}");
+        assert!(narrow.contains("not-a-record"), "{narrow}");
+        assert_eq!(render(&[], paint, Some(80)), "");
+    }
+}
