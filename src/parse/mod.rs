@@ -416,7 +416,11 @@ mod tests {
         // Message Center rows under an ID of another prefix: the layout wins.
         let update = parse_json(&post("XY123456 | A | B", MC_ROWS)).unwrap();
         assert_eq!(
-            (update.kind, update.service.as_deref(), update.title.as_str()),
+            (
+                update.kind,
+                update.service.as_deref(),
+                update.title.as_str()
+            ),
             (Kind::Message, None, "A | B")
         );
         // A Status row under an MC ID: the service-health layout.
