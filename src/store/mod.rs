@@ -150,6 +150,16 @@ pub enum StoreError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+    /// A question ran past its time limit and was stopped (nothing was changed).
+    #[error(
+        "{action} took longer than {} s and was stopped: ask a narrower question (fewer words, longer prefixes)", limit.as_secs()
+    )]
+    TimedOut {
+        /// What was stopped.
+        action: &'static str,
+        /// The limit.
+        limit: Duration,
+    },
     /// Any other SQLite failure, with what we were doing.
     #[error("archive {path}: {action} failed")]
     Sqlite {
@@ -168,6 +178,8 @@ impl StoreError {
     pub fn exit(&self) -> Exit {
         match self {
             StoreError::Busy { .. } | StoreError::SyncRunning { .. } => Exit::Busy,
+            // The question, not the archive, is at fault.
+            StoreError::TimedOut { .. } => Exit::Usage,
             StoreError::Missing { .. }
             | StoreError::NotAFile { .. }
             | StoreError::CreateDir { .. }
@@ -448,6 +460,10 @@ fn sql_error(path: &Path, action: &'static str, source: rusqlite::Error) -> Stor
                 source,
             }
         }
+        Some(ErrorCode::OperationInterrupted) => StoreError::TimedOut {
+            action,
+            limit: search::SEARCH_TIME_LIMIT,
+        },
         Some(ErrorCode::DiskFull | ErrorCode::SystemIoFailure) => StoreError::DiskFull {
             path: path.to_owned(),
             source,

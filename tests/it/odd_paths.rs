@@ -59,3 +59,20 @@ fn a_wait_longer_than_the_clock_counts_does_not_panic() {
         .args(["--source", &url])
         .fails(4);
 }
+
+#[test]
+fn a_search_with_thousands_of_terms_is_refused_at_once() {
+    // 2,000 `a*` terms took 65 s (3 minutes on a small archive) before a bound.
+    let a = Archive::new();
+    a.import(crate::support::fixture("feed/m365jp-sample.json"));
+    let terms = vec!["a*"; 2000].join(" ");
+    let out = a
+        .cmd(["search", &terms])
+        .timeout(Duration::from_secs(20))
+        .fails(2);
+    assert!(out.stderr.contains("give at most 64"), "{}", out.stderr);
+    let few = vec!["a*"; 64].join(" ");
+    a.cmd(["search", &few])
+        .timeout(Duration::from_secs(20))
+        .ok();
+}
