@@ -150,6 +150,16 @@ pub enum StoreError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+    /// The operating system failed a read or write that was not for lack of space.
+    #[error(
+        "reading or writing {path} failed (an I/O error: a file-size limit, a failing disk, or a file beside the archive, its -wal or -shm, removed or replaced while healthfeed had it open); the unfinished batch was rolled back: check the disk and the files beside the archive, then run again"
+    )]
+    Io {
+        /// The archive.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
     /// A question ran past its time limit and was stopped (nothing was changed).
     #[error(
         "{action} took longer than {} s and was stopped: ask a narrower question (fewer words, longer prefixes)", limit.as_secs()
@@ -190,6 +200,7 @@ impl StoreError {
             | StoreError::ReadOnly { .. }
             | StoreError::Interrupted { .. }
             | StoreError::DiskFull { .. }
+            | StoreError::Io { .. }
             | StoreError::Sqlite { .. } => Exit::Archive,
         }
     }
@@ -464,7 +475,11 @@ fn sql_error(path: &Path, action: &'static str, source: rusqlite::Error) -> Stor
             action,
             limit: search::SEARCH_TIME_LIMIT,
         },
-        Some(ErrorCode::DiskFull | ErrorCode::SystemIoFailure) => StoreError::DiskFull {
+        Some(ErrorCode::SystemIoFailure) => StoreError::Io {
+            path: path.to_owned(),
+            source,
+        },
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull {
             path: path.to_owned(),
             source,
         },
