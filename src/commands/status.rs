@@ -5,7 +5,8 @@ use std::path::Path;
 use super::{ArchiveStatus, Error};
 use crate::store::Store;
 
-/// Counts what the archive at `db` holds (opening it brings an old schema up to date).
+/// Counts what the archive at `db` holds; only reads (a monitoring check
+/// with a mistyped path must fail, not create an archive there).
 pub fn run(db: &Path) -> Result<ArchiveStatus, Error> {
-    Ok(Store::open(db)?.status()?)
+    Ok(Store::open_read_only(db)?.status()?)
 }

@@ -42,11 +42,31 @@ pub use tally::{BatchOutcome, StatusChange};
 pub enum StoreError {
     /// A command that only reads found no archive at the path.
     #[error(
-        "no archive at {path}: import or sync posts first (healthfeed import FILE), or point --db at an archive"
+        "no archive at {path}: run `healthfeed sync` (or `healthfeed import FILE`) first, or point --db at an archive"
     )]
     Missing {
         /// The path that does not exist.
         path: PathBuf,
+    },
+    /// A command that only reads found an empty file (or an empty SQLite database).
+    #[error(
+        "{path} holds no archive yet (it is empty): run `healthfeed sync` (or `healthfeed import FILE`) to fill it, or point --db at an archive"
+    )]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A command that only reads found an archive an older healthfeed wrote.
+    #[error(
+        "{path} was written by an older healthfeed (schema {found}; this one reads schema {current}) and commands that only read never upgrade it: run `healthfeed sync`, `healthfeed import` or `healthfeed reparse` once, and it is upgraded in place"
+    )]
+    Old {
+        /// The file.
+        path: PathBuf,
+        /// The file's schema version.
+        found: i64,
+        /// The version this build reads.
+        current: i64,
     },
     /// The path names a folder, a FIFO, a device: nothing an archive can be.
     #[error(
@@ -191,6 +211,8 @@ impl StoreError {
             // The question, not the archive, is at fault.
             StoreError::TimedOut { .. } => Exit::Usage,
             StoreError::Missing { .. }
+            | StoreError::Empty { .. }
+            | StoreError::Old { .. }
             | StoreError::NotAFile { .. }
             | StoreError::CreateDir { .. }
             | StoreError::NotADatabase { .. }
@@ -259,7 +281,8 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing archive for reading only; never creates or upgrades it.
+    /// Opens an existing archive for reading only; never creates, upgrades or
+    /// writes it (a killed writer's journal is rolled back, as SQLite must).
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing {
@@ -282,10 +305,19 @@ impl Store {
             }
             other => other?,
         };
+        // A reader never writes: an empty file stays empty, an old schema is
+        // left for a writing command to upgrade (today's queries need the new one).
+        if version == 0 {
+            return Err(StoreError::Empty {
+                path: path.to_owned(),
+            });
+        }
         if version < current_version() {
-            // An old archive needs a write to upgrade; reading it with today's queries would fail.
-            drop(store);
-            return Self::open(path);
+            return Err(StoreError::Old {
+                path: path.to_owned(),
+                found: version,
+                current: current_version(),
+            });
         }
         Ok(store)
     }
