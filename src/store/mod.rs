@@ -124,7 +124,7 @@ pub enum StoreError {
     },
     /// Another `healthfeed sync` holds this archive.
     #[error(
-        "another healthfeed sync is running on {path} (waited {} s); try again later, or pass --wait SECONDS to wait for it", waited.as_secs()
+        "another healthfeed sync is running on {path} (waited {:.1} s); try again later, or {}", waited.as_secs_f64(), if waited.is_zero() { "pass --wait 5m to wait for it" } else { "pass a longer --wait" }
     )]
     SyncRunning {
         /// The archive.
