@@ -2,12 +2,10 @@
 //! `stats`, `export`), kept apart from `args.rs` so the five can share one set
 //! of filter flags without crowding the archive commands.
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 
-use crate::commands::Format;
+use super::output::{DocFormat, ExportFormat, Output, RowFormat, StatsFormat};
 
 use crate::model::{Classification, Filter, Kind, RecordId, Status};
 
@@ -18,9 +16,9 @@ pub struct QueryArgs {
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<RecordId>,
 
-    /// Print one JSON object per ID, one per line.
-    #[arg(long)]
-    pub json: bool,
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<DocFormat>,
 
     /// Also show the Machine Translation (Japanese), when the latest post has one.
     #[arg(long)]
@@ -106,9 +104,9 @@ pub struct ListArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
 
-    /// Output format: a table fitted to the terminal, or the export formats.
-    #[arg(long, value_name = "FORMAT", default_value = "table")]
-    pub format: TableFormat,
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<RowFormat>,
 }
 
 /// Arguments of `healthfeed search`.
@@ -125,9 +123,9 @@ pub struct SearchArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
 
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table")]
-    pub format: TableFormat,
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<RowFormat>,
 }
 
 /// Arguments of `healthfeed stats`.
@@ -137,9 +135,9 @@ pub struct StatsArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
 
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "table")]
-    pub format: StatsFormat,
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<StatsFormat>,
 }
 
 /// Arguments of `healthfeed export`.
@@ -149,13 +147,9 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
 
-    /// Output format.
-    #[arg(long, value_name = "FORMAT", default_value = "csv")]
-    pub format: ExportFormat,
-
-    /// Write to FILE: a file is replaced when complete (mode and owner kept); a FIFO or device is written into.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<ExportFormat>,
 
     /// One row per update instead of one per record; filters then apply to each update's own values.
     #[arg(long)]
@@ -164,63 +158,6 @@ pub struct ExportArgs {
     /// Do not prefix CSV cells starting with = + - @ tab or CR with ' (spreadsheet formula guard).
     #[arg(long)]
     pub no_formula_escape: bool,
-}
-
-impl TableFormat {
-    /// The machine format rows are written in; `None` for the terminal table.
-    pub fn machine(self) -> Option<Format> {
-        match self {
-            TableFormat::Table => None,
-            TableFormat::Csv => Some(Format::Csv),
-            TableFormat::Json => Some(Format::Json),
-            TableFormat::Ndjson => Some(Format::Ndjson),
-        }
-    }
-}
-
-/// `list` and `search` formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TableFormat {
-    /// Columns for a terminal.
-    Table,
-    /// CSV with a header row.
-    Csv,
-    /// One JSON array.
-    Json,
-    /// One JSON object per line.
-    Ndjson,
-}
-
-/// `stats` formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StatsFormat {
-    /// Tables for a terminal.
-    Table,
-    /// One JSON object.
-    Json,
-    /// CSV: dimension, value, records, median_minutes, p90_minutes.
-    Csv,
-}
-
-/// `export` formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// CSV with a header row.
-    Csv,
-    /// One JSON array.
-    Json,
-    /// One JSON object per line.
-    Ndjson,
-}
-
-impl From<ExportFormat> for Format {
-    fn from(f: ExportFormat) -> Self {
-        match f {
-            ExportFormat::Csv => Format::Csv,
-            ExportFormat::Json => Format::Json,
-            ExportFormat::Ndjson => Format::Ndjson,
-        }
-    }
 }
 
 /// `--since` / `--until` for every command: the one time parser, against the clock.

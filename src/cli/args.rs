@@ -6,6 +6,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+use super::output::{DocFormat, Output};
+
 pub use super::answer_args::{ExportArgs, ListArgs, QueryArgs, SearchArgs, StatsArgs};
 
 /// Archive Microsoft 365 service-health and Message Center posts from WordPress feeds.
@@ -43,10 +45,10 @@ pub enum Command {
     Import(ImportArgs),
 
     /// Rebuild records, timelines and rejects from the stored raw posts with this version's parser.
-    Reparse(JsonFlag),
+    Reparse(OutputOnly),
 
     /// Show what the archive holds and how the last run went.
-    Status(JsonFlag),
+    Status(OutputOnly),
 
     /// List the posts kept raw but made no record of (site notices, posts that failed to parse), newest first.
     ///
@@ -90,17 +92,17 @@ pub struct ImportArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Format and destination of the summary.
+    #[command(flatten)]
+    pub out: Output<DocFormat>,
 }
 
-/// A lone `--json` switch.
+/// The output flags alone, for commands that take nothing else.
 #[derive(Debug, Args)]
-pub struct JsonFlag {
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+pub struct OutputOnly {
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<DocFormat>,
 }
 
 /// Arguments of `healthfeed parse`.
@@ -138,9 +140,9 @@ pub struct SyncArgs {
     #[arg(short, long, conflicts_with_all = ["json", "changes", "verbose"])]
     pub quiet: bool,
 
-    /// Print the summary and the changes as one JSON object.
-    #[arg(long)]
-    pub json: bool,
+    /// Format and destination of the summary and changes.
+    #[command(flatten)]
+    pub out: Output<DocFormat>,
 
     /// Log every HTTP request to stderr (URL, status, bytes, time, retries).
     #[arg(short, long)]

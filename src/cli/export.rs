@@ -5,24 +5,29 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::answer_args::ExportArgs;
+use super::output::Kind;
 use super::{Error, Exit};
 use crate::commands::{self, export::Config};
 
 pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
+    let (_, target) = args.out.resolve()?;
+    let Kind::Machine(format) = target.kind else {
+        return Err(Error::Usage("export writes CSV, JSON or NDJSON".to_owned()));
+    };
     let config = Config {
         filter: args.filters.to_filter(),
-        format: args.format.into(),
+        format,
         escape_formulas: !args.no_formula_escape,
         updates: args.updates,
         now: Utc::now(),
     };
-    match &args.output {
+    match target.file() {
         Some(path) => {
             let rows = commands::export::to_file(db, &config, path)?;
             eprintln!("healthfeed: wrote {rows} rows to {}", path.display());
         }
         None => {
-            commands::export::run(db, &config, &mut super::machine_stdout())?;
+            target.write(|out, _| Ok(commands::export::run(db, &config, out)?))?;
         }
     }
     Ok(Exit::Success)

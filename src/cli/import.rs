@@ -1,17 +1,19 @@
 //! `healthfeed import FILE…` at the terminal: a running count, rejects, one summary line.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::Path;
 
+use super::output::{self, Kind};
 use super::visible::clean;
 use super::{Error, Exit, ImportArgs, progress};
 use crate::commands::import::Event;
 use crate::commands::{self, BatchOutcome, Input};
 
 pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
+    let (_, target) = args.out.resolve()?;
     let inputs: Vec<Input> = args.files.into_iter().map(Input).collect();
     // A spinner with the count and rate on a terminal; nothing in a pipe or from cron.
-    let bar = (!args.json && io::stderr().is_terminal()).then(progress::counter);
+    let bar = (target.kind == Kind::Table && io::stderr().is_terminal()).then(progress::counter);
     let outcome = commands::import::run(db, &inputs, |event| match event {
         Event::Rejected { input, reason } => {
             let line = format!("healthfeed: {}", clean(&format!("{input}: {reason}")));
@@ -30,11 +32,10 @@ pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
         bar.finish_and_clear();
     }
     let outcome = outcome?;
-    if args.json {
-        super::print_json(&outcome)?;
-    } else {
-        writeln!(io::stdout().lock(), "{}", summary(&outcome))?;
-    }
+    target.write(|out, _| match target.kind {
+        Kind::Table => Ok(writeln!(out, "{}", summary(&outcome))?),
+        Kind::Machine(_) => output::doc(out, target.kind, &outcome),
+    })?;
     Ok(Exit::Success)
 }
 

@@ -5,30 +5,28 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::answer_args::ListArgs;
-use super::table::{self, Paint, RecordTable};
+use super::output::Kind;
+use super::table::RecordTable;
 use super::{Error, Exit};
 use crate::commands::{self, Rows};
 
 pub(super) fn run(db: &Path, args: ListArgs) -> Result<Exit, Error> {
+    let (_, target) = args.out.resolve()?;
     let filter = args.filters.to_filter();
     let now = Utc::now();
-    let mut out = super::stdout();
-    match args.format.machine() {
-        Some(format) => {
-            let rows = Rows::Machine {
-                format,
-                out: &mut super::machine_stdout(),
-            };
-            commands::list::run(db, &filter, now, rows)?;
+    let listed = target.write(|out, paint| match target.kind {
+        Kind::Machine(format) => {
+            commands::list::run(db, &filter, now, Rows::Machine { format, out })
         }
-        None => {
-            let mut t = RecordTable::new(&mut out, Paint::for_stdout(), table::width());
+        Kind::Table => {
+            let mut t = RecordTable::new(out, paint, target.width());
             let listed = commands::list::run(db, &filter, now, Rows::Each(&mut |r| t.push(r)))?;
             t.finish()?;
-            if let Some(records) = listed.archive_records {
-                eprintln!("healthfeed: no records match (the archive holds {records})");
-            }
+            Ok(listed)
         }
+    })?;
+    if let (Kind::Table, Some(records)) = (target.kind, listed.archive_records) {
+        eprintln!("healthfeed: no records match (the archive holds {records})");
     }
     Ok(Exit::Success)
 }

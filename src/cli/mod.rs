@@ -13,6 +13,7 @@ mod args;
 mod export;
 mod import;
 mod list;
+mod output;
 mod parse;
 mod progress;
 mod query;
@@ -31,7 +32,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, ImportArgs, JsonFlag, ParseArgs, SyncArgs};
+pub use args::{Cli, Command, ImportArgs, OutputOnly, ParseArgs, SyncArgs};
 
 use crate::commands::{self, Error, Exit};
 
@@ -78,22 +79,4 @@ fn run(cli: Cli) -> Result<Exit, Error> {
 /// Standard output, buffered for rows.
 fn stdout() -> BufWriter<io::StdoutLock<'static>> {
     BufWriter::with_capacity(64 * 1024, io::stdout().lock())
-}
-
-/// Standard output for rows in a machine format: at a terminal, controls from
-/// posts are shown as escapes ([`visible::Visible`]); in a pipe, bytes as they are.
-fn machine_stdout() -> Box<dyn io::Write> {
-    if io::IsTerminal::is_terminal(&io::stdout()) {
-        Box::new(visible::Visible::new(stdout()))
-    } else {
-        Box::new(stdout())
-    }
-}
-
-/// Writes `value` as pretty JSON and a newline.
-fn print_json(value: &impl serde::Serialize) -> Result<(), Error> {
-    let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
-    io::Write::write_all(&mut out, b"\n")?;
-    Ok(())
 }

@@ -1,44 +1,31 @@
 //! `healthfeed query ID…` at the terminal: each record's state, timeline and message.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
 use std::path::Path;
 
 use chrono::Utc;
 
 use super::answer_args::QueryArgs;
+use super::output::{self, Kind};
 use super::table::{Paint, human_minutes, minute};
 use super::visible::{clean, clean_line};
 use super::{Error, Exit};
-use crate::commands;
 use crate::commands::query::{Answer, Found};
+use crate::commands::{self, Format};
 use crate::model::{Related, Status};
 
 pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
+    let (_, target) = args.out.resolve()?;
     let found = commands::query::run(db, &args.ids, args.translation, Utc::now())?;
-    let paint = Paint::for_stdout();
-    let mut out = super::stdout();
+    let mut answers = Vec::new();
     let mut exit = Exit::Success;
-    let mut first = true;
     for item in found {
         match item {
-            Found::Record(answer) => {
-                if args.json {
-                    serde_json::to_writer(&mut out, &answer).map_err(io::Error::from)?;
-                    writeln!(out)?;
-                } else {
-                    if !first {
-                        writeln!(out)?;
-                    }
-                    out.write_all(render_answer(&answer, paint).as_bytes())?;
-                }
-                first = false;
-            }
+            Found::Record(answer) => answers.push(answer),
             Found::Missing {
                 id,
                 archive_records,
             } => {
-                out.flush()?;
                 eprintln!(
                     "healthfeed: {id} is not in the archive {} (it holds {archive_records} records)",
                     db.display(),
@@ -47,7 +34,26 @@ pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
             }
         }
     }
-    out.flush()?;
+    target.write(|out, paint| {
+        match target.kind {
+            // One document: the answers as an array, whatever their number.
+            Kind::Machine(Format::Json) => output::json(out, &answers)?,
+            Kind::Machine(_) => {
+                for answer in &answers {
+                    output::json_line(out, answer)?;
+                }
+            }
+            Kind::Table => {
+                for (i, answer) in answers.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(out)?;
+                    }
+                    out.write_all(render_answer(answer, paint).as_bytes())?;
+                }
+            }
+        }
+        Ok(())
+    })?;
     Ok(exit)
 }
 

@@ -1,50 +1,27 @@
 //! `healthfeed rejects` at the terminal: a table fitted to the width, or machine rows.
 
-use std::io::Write;
 use std::path::Path;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
+use super::output::{Kind, Output, RowFormat};
 use super::table::{self, Paint, cols, cut, pad};
 use super::{Error, Exit};
-use crate::commands::{self, Format, Rows};
+use crate::commands::{self, Rows};
 use crate::model::{Reject, Verdict};
 
 /// Arguments of `healthfeed rejects`.
 #[derive(Debug, Args)]
 pub struct RejectsArgs {
-    /// Output format: a table fitted to the terminal, one JSON array, or CSV with a header.
-    #[arg(long, value_name = "FORMAT", default_value = "table")]
-    pub format: RejectsFormat,
-}
-
-/// `rejects` formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RejectsFormat {
-    /// Columns for a terminal.
-    Table,
-    /// One JSON array of objects.
-    Json,
-    /// CSV with a header row.
-    Csv,
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<RowFormat>,
 }
 
 pub(super) fn run(db: &Path, args: RejectsArgs) -> Result<Exit, Error> {
-    let mut out = super::stdout();
-    let format = match args.format {
-        RejectsFormat::Table => None,
-        RejectsFormat::Json => Some(Format::Json),
-        RejectsFormat::Csv => Some(Format::Csv),
-    };
-    if let Some(format) = format {
-        commands::rejects::run(
-            db,
-            Rows::Machine {
-                format,
-                out: &mut out,
-            },
-        )?;
-        out.flush()?;
+    let (_, target) = args.out.resolve()?;
+    if let Kind::Machine(format) = target.kind {
+        target.write(|out, _| commands::rejects::run(db, Rows::Machine { format, out }))?;
         return Ok(Exit::Success);
     }
     let mut rejects = Vec::new();
@@ -55,9 +32,9 @@ pub(super) fn run(db: &Path, args: RejectsArgs) -> Result<Exit, Error> {
             Ok(())
         }),
     )?;
-    let text = render(&rejects, Paint::for_stdout(), table::width());
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    target.write(|out, paint| {
+        Ok(out.write_all(render(&rejects, paint, target.width()).as_bytes())?)
+    })?;
     if count == 0 {
         eprintln!("healthfeed: no rejected posts");
     }

@@ -1,19 +1,19 @@
 //! `healthfeed reparse` at the terminal: counts before and after, and the IDs that changed.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
 use std::path::Path;
 
-use super::{Error, Exit, JsonFlag};
+use super::output::{self, Kind};
+use super::{Error, Exit, OutputOnly};
 use crate::commands::{self, ReparseOutcome};
 
-pub(super) fn run(db: &Path, args: JsonFlag) -> Result<Exit, Error> {
+pub(super) fn run(db: &Path, args: OutputOnly) -> Result<Exit, Error> {
+    let (_, target) = args.out.resolve()?;
     let outcome = commands::reparse::run(db)?;
-    if args.json {
-        super::print_json(&outcome)?;
-    } else {
-        write!(io::stdout().lock(), "{}", render(&outcome))?;
-    }
+    target.write(|out, _| match target.kind {
+        Kind::Table => Ok(write!(out, "{}", render(&outcome))?),
+        Kind::Machine(_) => output::doc(out, target.kind, &outcome),
+    })?;
     Ok(Exit::Success)
 }
 

@@ -1,10 +1,10 @@
 //! `healthfeed search TEXT…` at the terminal: each hit's row and snippet, or machine rows.
 
-use std::io::Write;
 use std::path::Path;
 
-use super::answer_args::{SearchArgs, TableFormat};
-use super::table::{self, Paint, minute};
+use super::answer_args::SearchArgs;
+use super::output::Kind;
+use super::table::{self, minute};
 use super::visible::clean;
 use super::{Error, Exit};
 use crate::commands::{self, Rows};
@@ -14,20 +14,16 @@ use crate::commands::{self, Rows};
 const MARKS: (&str, &str) = ("\u{e000}", "\u{e001}");
 
 pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
+    let (_, target) = args.out.resolve()?;
     let filter = args.filters.to_filter();
     let text = args.text.join(" ");
-    let paint = Paint::for_stdout();
-    let mut out = super::stdout();
-    let outcome = match args.format.machine() {
-        Some(format) => {
-            let rows = Rows::Machine {
-                format,
-                out: &mut super::machine_stdout(),
-            };
-            commands::search::run(db, &text, &filter, MARKS, rows)?
+    let outcome = target.write(|out, paint| match target.kind {
+        Kind::Machine(format) => {
+            let rows = Rows::Machine { format, out };
+            Ok(commands::search::run(db, &text, &filter, MARKS, rows)?)
         }
-        None => {
-            let width = table::width();
+        Kind::Table => {
+            let width = target.width();
             let (open, close) = paint.marks();
             let mut show = |hit: crate::model::Hit| {
                 let r = &hit.record;
@@ -58,16 +54,21 @@ pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
                 )?;
                 writeln!(out, "    {snippet}")
             };
-            commands::search::run(db, &text, &filter, MARKS, Rows::Each(&mut show))?
+            Ok(commands::search::run(
+                db,
+                &text,
+                &filter,
+                MARKS,
+                Rows::Each(&mut show),
+            )?)
         }
-    };
-    out.flush()?;
+    })?;
     if outcome.plain_words {
         eprintln!(
             "healthfeed: {text:?} is not FTS5 query syntax; searched for the words as written"
         );
     }
-    if outcome.hits == 0 && args.format == TableFormat::Table {
+    if outcome.hits == 0 && target.kind == Kind::Table {
         eprintln!("healthfeed: no records match {text:?}");
     }
     Ok(Exit::Success)

@@ -1,27 +1,23 @@
 //! `healthfeed stats` at the terminal: counts per dimension and durations per service.
 
 use std::fmt::Write as _;
-use std::io::Write;
 use std::path::Path;
 
-use super::answer_args::{StatsArgs, StatsFormat};
+use super::answer_args::StatsArgs;
+use super::output::Kind;
 use super::table::{self, Paint, human_minutes};
 use super::visible::clean_line;
 use super::{Error, Exit};
-use crate::commands::{self, Format};
+use crate::commands;
 use crate::model::Stats;
 
 pub(super) fn run(db: &Path, args: StatsArgs) -> Result<Exit, Error> {
+    let (_, target) = args.out.resolve()?;
     let stats = commands::stats::run(db, &args.filters.to_filter())?;
-    let mut out = super::stdout();
-    match args.format {
-        StatsFormat::Json => commands::stats::write(&stats, Format::Json, &mut out)?,
-        StatsFormat::Csv => {
-            commands::stats::write(&stats, Format::Csv, &mut super::machine_stdout())?
-        }
-        StatsFormat::Table => out.write_all(render(&stats, Paint::for_stdout()).as_bytes())?,
-    }
-    out.flush()?;
+    target.write(|out, paint| match target.kind {
+        Kind::Machine(format) => commands::stats::write(&stats, format, out),
+        Kind::Table => Ok(out.write_all(render(&stats, paint).as_bytes())?),
+    })?;
     Ok(Exit::Success)
 }
 

@@ -1,21 +1,21 @@
 //! `healthfeed status` at the terminal: what the archive holds, one fact a line.
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
 use std::path::Path;
 
+use super::output::{self, Kind};
 use super::visible::clean;
-use super::{Error, Exit, JsonFlag};
+use super::{Error, Exit, OutputOnly};
 use crate::commands::{self, ArchiveStatus};
 
-pub(super) fn run(db: &Path, args: JsonFlag) -> Result<Exit, Error> {
+pub(super) fn run(db: &Path, args: OutputOnly) -> Result<Exit, Error> {
+    let (_, target) = args.out.resolve()?;
     let status = commands::status::run(db)?;
-    if args.json {
-        super::print_json(&status)?;
-    } else {
+    target.write(|out, _| match target.kind {
         // Every line quotes the archive (origins, run outcomes with a server's words).
-        write!(io::stdout().lock(), "{}", clean(&render(&status)))?;
-    }
+        Kind::Table => Ok(write!(out, "{}", clean(&render(&status)))?),
+        Kind::Machine(_) => output::doc(out, target.kind, &status),
+    })?;
     Ok(Exit::Success)
 }
 
@@ -44,9 +44,9 @@ fn render(st: &ArchiveStatus) -> String {
     if st.sources.is_empty() {
         let _ = writeln!(s, "sources    none yet");
     }
-    for (origin, cursor) in &st.sources {
-        let mark = cursor.as_deref().unwrap_or("never synced");
-        let _ = writeln!(s, "source     {origin} (sync mark: {mark})");
+    for source in &st.sources {
+        let mark = source.sync_mark.as_deref().unwrap_or("never synced");
+        let _ = writeln!(s, "source     {} (sync mark: {mark})", source.origin);
     }
     let _ = writeln!(
         s,

@@ -4,17 +4,20 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
+use super::output::{self, Kind};
 use super::visible::{clean, clean_line};
 use super::{Error, Exit, SyncArgs, progress};
 use crate::commands::sync::{self, Options, Progress, Report, RequestLog};
 
 pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
+    let (_, target) = args.out.resolve()?;
+    let machine = target.kind != Kind::Table;
     let options = Options {
         sources: args.sources.clone(),
         full: args.full,
         since: args.since,
         wait: args.wait,
-        keep_changes: args.changes || args.json,
+        keep_changes: args.changes || machine,
         timeout: args.timeout,
         retries: args.retries,
         retry_base: Duration::from_millis(args.retry_base_ms),
@@ -24,7 +27,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     let log: Option<RequestLog> = args
         .verbose
         .then(|| Box::new(|line: &str| eprintln!("healthfeed: {}", clean(line))) as RequestLog);
-    let show_bar = !args.quiet && !args.json && !args.verbose && io::stderr().is_terminal();
+    let show_bar = !args.quiet && !machine && !args.verbose && io::stderr().is_terminal();
     let bar = show_bar.then(progress::bar);
     let mut seen = 0u64;
     let mut on_progress = |event: Progress<'_>| {
@@ -64,7 +67,9 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
             eprintln!("healthfeed: {}", clean(&line));
         }
     }
-    print(&report, &args)?;
+    if machine || !args.quiet {
+        target.write(|out, _| print(out, target.kind, &report, &args))?;
+    }
     Ok(if report.ok() {
         Exit::Success
     } else {
@@ -81,23 +86,22 @@ fn rejected(post: Option<u64>, reason: &str) -> String {
     }
 }
 
-fn print(report: &Report, args: &SyncArgs) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, report)?;
-        return writeln!(out);
-    }
-    if args.quiet {
-        return Ok(());
+fn print(out: &mut dyn Write, kind: Kind, report: &Report, args: &SyncArgs) -> Result<(), Error> {
+    if kind != Kind::Table {
+        return output::doc(out, kind, report);
     }
     if args.changes {
         for c in &report.changes {
             let from = c.from.as_deref().unwrap_or("new");
             let to = c.to.as_deref().unwrap_or("message");
-            let service = c.service.as_deref().unwrap_or("Message center");
+            let service = c.service.as_deref().unwrap_or("Message Center");
             let line = format!("{}  {from} → {to}  {service}  {}", c.id, c.title);
             writeln!(out, "{}", clean_line(&line))?;
         }
+    }
+    // A run that failed says so on stderr; a success-shaped count here would mislead.
+    if !report.ok() {
+        return Ok(());
     }
     writeln!(
         out,
@@ -109,5 +113,6 @@ fn print(report: &Report, args: &SyncArgs) -> io::Result<()> {
         report.not_records,
         report.failed,
         report.elapsed_ms as f64 / 1000.0
-    )
+    )?;
+    Ok(())
 }

@@ -27,6 +27,11 @@ impl Paint {
         }
     }
 
+    /// No colour at all: for files.
+    pub fn off() -> Self {
+        Paint { on: false }
+    }
+
     /// `text` in `style`, or plain when colours are off; controls in `text`
     /// are shown as escapes either way (see [`clean`]).
     pub fn style(&self, style: Style, text: &str) -> String {

@@ -59,6 +59,17 @@ pub enum Error {
     /// The rows could not be written to their output.
     #[error("cannot write the output")]
     Output(#[source] io::Error),
+    /// An output file could not be written; any earlier file at that path is untouched.
+    #[error("cannot write {path} (any earlier file there is untouched)")]
+    File {
+        /// The file asked for.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The command line asks for something that cannot be done as asked.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl Error {
@@ -73,6 +84,8 @@ impl Error {
             Error::Sync(e) => e.exit(),
             Error::NoDataFolder => Exit::Archive,
             Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
+            Error::File { .. } => Exit::File,
+            Error::Usage(_) => Exit::Usage,
         }
     }
 }
@@ -106,6 +119,22 @@ pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
 /// `healthfeed.db` in the platform's data folder.
 pub fn archive_path(db: Option<PathBuf>) -> Result<PathBuf, Error> {
     db.or_else(store::default_path).ok_or(Error::NoDataFolder)
+}
+
+/// Runs `write` on a writer for the file `path`: a regular file is replaced
+/// atomically when `write` succeeds (keeping its mode and owner), a FIFO or
+/// device is written into, a folder is refused.
+pub fn write_file<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, Error>,
+) -> Result<T, Error> {
+    crate::export::write_to_path(path, write).map_err(|e| match e {
+        Error::Output(source) => Error::File {
+            path: path.to_owned(),
+            source,
+        },
+        other => other,
+    })
 }
 
 /// Where a command's rows go.

@@ -23,6 +23,17 @@ pub struct RunInfo {
     pub summary: Option<serde_json::Value>,
 }
 
+/// One source as `status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceInfo {
+    /// Where its posts come from (`https://m365jp.net`).
+    pub origin: String,
+    /// The REST route sync found for it, once known.
+    pub posts_url: Option<String>,
+    /// The sync mark: every post modified at or before it is stored; none before the first sync.
+    pub sync_mark: Option<String>,
+}
+
 /// A summary of the archive's content for `healthfeed status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArchiveStatus {
@@ -45,7 +56,7 @@ pub struct ArchiveStatus {
     /// Posts that failed to parse.
     pub failed: u64,
     /// Source origins with their sync marks.
-    pub sources: Vec<(String, Option<String>)>,
+    pub sources: Vec<SourceInfo>,
     /// The newest Last Updated of any record.
     pub newest_update: Option<String>,
     /// The most recent run.
@@ -64,10 +75,16 @@ impl Store {
         };
         let mut stmt = self
             .conn
-            .prepare("SELECT origin, cursor FROM sources ORDER BY origin")
+            .prepare("SELECT origin, posts_url, cursor FROM sources ORDER BY origin")
             .map_err(fail)?;
         let sources = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map([], |r| {
+                Ok(SourceInfo {
+                    origin: r.get(0)?,
+                    posts_url: r.get(1)?,
+                    sync_mark: r.get(2)?,
+                })
+            })
             .and_then(Iterator::collect)
             .map_err(fail)?;
         Ok(ArchiveStatus {

@@ -29,7 +29,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use crate::exit::Exit;
 
 pub use filter::Filter;
-pub use info::{ArchiveStatus, RunInfo};
+pub use info::{ArchiveStatus, RunInfo, SourceInfo};
 pub use ingest::{Batch, Incoming, Outcome};
 pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version};

@@ -219,7 +219,12 @@ fn query_shows_the_timeline_in_order_and_what_changed() {
 #[test]
 fn query_json_has_the_same_content_one_object_per_id() {
     let a = feed();
-    let lines = a.cmd(["query", "--json", "TM530955", "MC529350"]).ndjson();
+    // Issue 12: --json is one document (an array of the answers); NDJSON is asked for by name.
+    let doc = a.cmd(["query", "--json", "TM530955", "MC529350"]).json();
+    let lines = a
+        .cmd(["query", "--format", "ndjson", "TM530955", "MC529350"])
+        .ndjson();
+    assert_eq!(doc.as_array().unwrap(), &lines);
     assert_eq!(lines.len(), 2);
     let tm = &lines[0];
     assert_eq!(tm["id"], "TM530955");
@@ -274,8 +279,11 @@ fn query_of_a_missing_id_names_it_and_still_prints_the_others() {
     assert!(stdout.contains("\nMC529350  "));
     assert!(!stdout.contains("EX999999"));
 
-    let json = a.cmd(["query", "--json", "EX999999"]).fails(1);
+    let json = a.cmd(["query", "--format", "ndjson", "EX999999"]).fails(1);
     assert!(json.stdout.is_empty());
+    // As one document, nothing found is an empty array: still valid JSON for a script.
+    let doc = a.cmd(["query", "--json", "EX999999"]).fails(1);
+    assert_eq!(doc.stdout.trim(), "[]");
 }
 
 #[test]

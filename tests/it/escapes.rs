@@ -51,7 +51,7 @@ fn the_parser_drops_controls_so_no_output_carries_them() {
         let out = a.cmd(args).succeeds();
         assert_shown_not_sent(&format!("{args:?}"), &out);
     }
-    let title = a.cmd(["query", "EX666001", "--json"]).ndjson()[0]["title"].clone();
+    let title = a.cmd(["query", "EX666001", "--json"]).json()[0]["title"].clone();
     assert_eq!(
         title,
         "Mail [2J down ]52;c;ZXZpbA== ]8;;http://evillink]8;;"

@@ -5,6 +5,7 @@ mod answers;
 mod archive;
 mod busy;
 mod cli;
+mod contract;
 mod escapes;
 mod exit_codes;
 mod faults;

@@ -176,7 +176,7 @@ fn early_and_message_center_layouts_become_records() {
     let (out, _) = run(&db, &["rejects", "--format", "json"], 0);
     assert_eq!(out.trim(), "[]");
     let query = |id: &str| -> Value {
-        let (out, _) = run(&db, &["query", id, "--json"], 0);
+        let (out, _) = run(&db, &["query", id, "--format", "ndjson"], 0);
         serde_json::from_str(&out).unwrap()
     };
     let early = query("MC503292");

@@ -1,0 +1,282 @@
+//! The output contract every data command shares: `--format` with the formats
+//! that make sense for the command, `--json` as its short form, and
+//! `-o/--output FILE` (`-` is standard output) written atomically, the format
+//! following the file's extension when `--format` is not given.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::table::Paint;
+use super::visible::Visible;
+use crate::commands::{self, Error, Format};
+
+/// What a format is, whatever command offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text laid out for a person.
+    Table,
+    /// Rows or one document for a program.
+    Machine(Format),
+}
+
+/// A command's set of formats.
+pub trait Formats: ValueEnum + Clone + Copy + PartialEq + Send + Sync + 'static {
+    /// The format when neither `--format` nor the file's extension says.
+    const DEFAULT: Self;
+    /// What `--json` means.
+    const JSON: Self;
+    /// What this format is.
+    fn kind(self) -> Kind;
+    /// The format a file extension names, when this command offers it.
+    fn from_kind(kind: Kind) -> Option<Self> {
+        Self::value_variants()
+            .iter()
+            .copied()
+            .find(|f| f.kind() == kind)
+    }
+}
+
+/// `--format`, `--json` and `-o` of one command, whose formats are `F`.
+#[derive(Debug, Args)]
+pub struct Output<F: Formats> {
+    /// Output format [default: table, or what FILE's extension names: .csv, .json, .ndjson, .txt].
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<F>,
+
+    /// Short for --format json (one JSON document).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
+    /// Write to FILE instead of standard output (`-`: standard output); a file is replaced when complete.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Where output goes, decided once.
+pub struct Target<'a> {
+    /// The format.
+    pub kind: Kind,
+    file: Option<&'a Path>,
+}
+
+impl<F: Formats> Output<F> {
+    /// The format and destination, or a usage error when the two disagree.
+    pub fn resolve(&self) -> Result<(F, Target<'_>), Error> {
+        let file = self.output.as_deref().filter(|p| *p != Path::new("-"));
+        let named = file.and_then(extension_kind);
+        let given = if self.json {
+            Some(F::JSON)
+        } else {
+            self.format
+        };
+        let format = match (given, named) {
+            (Some(f), Some(kind)) if f.kind() != kind => {
+                return Err(Error::Usage(format!(
+                    "--format {} conflicts with the extension of {}: drop --format, or name the file for it",
+                    name(f),
+                    file.map_or_else(String::new, |p| p.display().to_string())
+                )));
+            }
+            (Some(f), _) => f,
+            (None, Some(kind)) => F::from_kind(kind).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{} names a format this command does not write: pass --format ({})",
+                    file.map_or_else(String::new, |p| p.display().to_string()),
+                    F::value_variants()
+                        .iter()
+                        .map(|f| name(*f))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?,
+            (None, None) => F::DEFAULT,
+        };
+        Ok((
+            format,
+            Target {
+                kind: format.kind(),
+                file,
+            },
+        ))
+    }
+}
+
+fn name<F: Formats>(f: F) -> String {
+    f.to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_owned())
+}
+
+/// The format a file's extension names, if any.
+fn extension_kind(path: &Path) -> Option<Kind> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "csv" => Kind::Machine(Format::Csv),
+        "json" => Kind::Machine(Format::Json),
+        "ndjson" | "jsonl" => Kind::Machine(Format::Ndjson),
+        "txt" => Kind::Table,
+        _ => return None,
+    })
+}
+
+impl Target<'_> {
+    /// Runs `write` on the destination: standard output (coloured only at a
+    /// terminal that takes colour; machine rows at a terminal show controls as
+    /// escapes) or the file, replaced atomically when `write` succeeds.
+    pub fn write<T>(
+        &self,
+        write: impl FnOnce(&mut dyn Write, Paint) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        match self.file {
+            Some(path) => commands::write_file(path, |out| write(out, Paint::off())),
+            None => {
+                let mut out = super::stdout();
+                let value = if self.kind != Kind::Table && io::stdout().is_terminal() {
+                    let mut shown = Visible::new(&mut out);
+                    let value = write(&mut shown, Paint::off())?;
+                    shown.flush()?;
+                    value
+                } else {
+                    write(&mut out, Paint::for_stdout())?
+                };
+                out.flush()?;
+                Ok(value)
+            }
+        }
+    }
+
+    /// The width to fit tables to: the terminal's for standard output, none for a file.
+    pub fn width(&self) -> Option<usize> {
+        match self.file {
+            Some(_) => None,
+            None => super::table::width(),
+        }
+    }
+
+    /// Whether the output is a file (and a note on stderr may say where it went).
+    pub fn file(&self) -> Option<&Path> {
+        self.file
+    }
+}
+
+/// Writes `value` as the machine format `kind` asks: one pretty JSON
+/// document, or the same on one line for NDJSON.
+pub fn doc(out: &mut dyn Write, kind: Kind, value: &impl serde::Serialize) -> Result<(), Error> {
+    match kind {
+        Kind::Machine(Format::Ndjson) => json_line(out, value),
+        _ => json(out, value),
+    }
+}
+
+/// Writes `value` as one pretty JSON document.
+pub fn json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::from)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Writes `value` as one line of JSON.
+pub fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
+    serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Formats of commands whose rows are records or hits: `list`, `search`, `rejects`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RowFormat {
+    /// Columns fitted to the terminal.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl Formats for RowFormat {
+    const DEFAULT: Self = RowFormat::Table;
+    const JSON: Self = RowFormat::Json;
+    fn kind(self) -> Kind {
+        match self {
+            RowFormat::Table => Kind::Table,
+            RowFormat::Csv => Kind::Machine(Format::Csv),
+            RowFormat::Json => Kind::Machine(Format::Json),
+            RowFormat::Ndjson => Kind::Machine(Format::Ndjson),
+        }
+    }
+}
+
+/// `export` formats: rows for programs and spreadsheets only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// CSV with a header row.
+    Csv,
+    /// One JSON array.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl Formats for ExportFormat {
+    const DEFAULT: Self = ExportFormat::Csv;
+    const JSON: Self = ExportFormat::Json;
+    fn kind(self) -> Kind {
+        match self {
+            ExportFormat::Csv => Kind::Machine(Format::Csv),
+            ExportFormat::Json => Kind::Machine(Format::Json),
+            ExportFormat::Ndjson => Kind::Machine(Format::Ndjson),
+        }
+    }
+}
+
+/// Formats of one document or a few: `query`, `status`, `import`, `reparse`, `sync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    /// Text for a person.
+    Table,
+    /// One JSON document.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl Formats for DocFormat {
+    const DEFAULT: Self = DocFormat::Table;
+    const JSON: Self = DocFormat::Json;
+    fn kind(self) -> Kind {
+        match self {
+            DocFormat::Table => Kind::Table,
+            DocFormat::Json => Kind::Machine(Format::Json),
+            DocFormat::Ndjson => Kind::Machine(Format::Ndjson),
+        }
+    }
+}
+
+/// `stats` formats: tables, one document, or rows of (dimension, value, counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// Tables for a terminal.
+    Table,
+    /// One JSON object.
+    Json,
+    /// The JSON object on one line.
+    Ndjson,
+    /// CSV: dimension, value, records, median_minutes, p90_minutes.
+    Csv,
+}
+
+impl Formats for StatsFormat {
+    const DEFAULT: Self = StatsFormat::Table;
+    const JSON: Self = StatsFormat::Json;
+    fn kind(self) -> Kind {
+        match self {
+            StatsFormat::Table => Kind::Table,
+            StatsFormat::Json => Kind::Machine(Format::Json),
+            StatsFormat::Ndjson => Kind::Machine(Format::Ndjson),
+            StatsFormat::Csv => Kind::Machine(Format::Csv),
+        }
+    }
+}

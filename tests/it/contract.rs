@@ -1,0 +1,73 @@
+//! One output contract for every data command: `--json` is `--format json`
+//! (one document), `-o -` is standard output, `-o FILE` takes its format from
+//! the extension, and a format that contradicts the extension is a usage error.
+
+use crate::support::{Archive, fixture};
+
+/// Every data command, with arguments that make it answer from the sample.
+const COMMANDS: [&[&str]; 7] = [
+    &["query", "EX529801"],
+    &["list"],
+    &["search", "mailbox"],
+    &["stats"],
+    &["export"],
+    &["status"],
+    &["rejects"],
+];
+
+fn sample() -> Archive {
+    let a = Archive::new();
+    a.import(fixture("feed/m365jp-sample.json"));
+    a
+}
+
+#[test]
+fn json_is_one_document_and_the_same_as_format_json_everywhere() {
+    let a = sample();
+    for args in COMMANDS {
+        let short = a.cmd(args).arg("--json").ok();
+        let long = a.cmd(args).args(["--format", "json"]).ok();
+        serde_json::from_str::<serde_json::Value>(&short)
+            .unwrap_or_else(|e| panic!("{args:?} --json is not one JSON document: {e}"));
+        if args[0] != "status" {
+            // status reports its own last run, which these commands do not change.
+            assert_eq!(short, long, "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn output_dash_is_stdout_and_a_file_takes_its_extension_s_format() {
+    let a = sample();
+    for args in COMMANDS {
+        if args[0] == "status" {
+            continue;
+        }
+        let plain = a.cmd(args).args(["--format", "json"]).ok();
+        let dash = a.cmd(args).args(["--format", "json", "-o", "-"]).ok();
+        assert_eq!(plain, dash, "{args:?} -o -");
+        let file = a.dir().join(format!("{}.json", args[0]));
+        let quiet = a.cmd(args).arg("-o").arg(&file).ok();
+        assert!(quiet.is_empty(), "{args:?} -o FILE printed {quiet:?}");
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            plain,
+            "{args:?} -o x.json"
+        );
+    }
+}
+
+#[test]
+fn a_format_that_contradicts_the_file_name_is_a_usage_error() {
+    let a = sample();
+    let target = a.dir().join("r.csv");
+    for args in COMMANDS {
+        let out = a
+            .cmd(args)
+            .args(["--format", "ndjson", "-o"])
+            .arg(&target)
+            .output();
+        assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
+        assert!(!target.exists(), "{args:?} wrote the file anyway");
+    }
+}
