@@ -23,9 +23,28 @@ pub struct Cli {
     #[arg(long, global = true, env = "HEALTHFEED_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// When to colour: auto (a terminal that takes colour; NO_COLOR, CLICOLOR and CLICOLOR_FORCE are honoured), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorWhen,
+
+    /// Never page long output (a pager runs only at a terminal: HEALTHFEED_PAGER, else PAGER, else less).
+    #[arg(long, global = true)]
+    pub no_pager: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when standard output is a terminal that takes it.
+    Auto,
+    /// Always colour, even into a pipe or a file.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 /// The subcommands.

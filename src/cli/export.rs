@@ -11,6 +11,7 @@ use crate::commands::{self, export::Config};
 
 pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
+    let target = target.paged();
     let Kind::Machine(format) = target.kind else {
         return Err(Error::Usage("export writes CSV, JSON or NDJSON".to_owned()));
     };

@@ -12,6 +12,7 @@ use crate::commands::{self, Rows};
 
 pub(super) fn run(db: &Path, args: ListArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
+    let target = target.paged();
     let filter = args.filters.to_filter();
     let now = Utc::now();
     let listed = target.write(|out, paint| match target.kind {

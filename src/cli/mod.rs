@@ -39,6 +39,12 @@ use crate::commands::{self, Error, Exit};
 /// Parses the command line, runs it, and hands the outcome's exit code to the process.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    anstream::ColorChoice::write_global(match cli.color {
+        args::ColorWhen::Auto => anstream::ColorChoice::Auto,
+        args::ColorWhen::Always => anstream::ColorChoice::Always,
+        args::ColorWhen::Never => anstream::ColorChoice::Never,
+    });
+    output::set_pager(!cli.no_pager);
     let exit = match run(cli) {
         Ok(exit) => exit,
         Err(error) => {

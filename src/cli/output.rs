@@ -5,6 +5,8 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, ValueEnum};
 
@@ -59,6 +61,41 @@ pub struct Target<'a> {
     /// The format.
     pub kind: Kind,
     file: Option<&'a Path>,
+    paged: bool,
+}
+
+/// Whether a pager may be used at all (`--no-pager` turns it off).
+static PAGER: AtomicBool = AtomicBool::new(true);
+
+/// Allows or forbids the pager for this run.
+pub fn set_pager(on: bool) {
+    PAGER.store(on, Ordering::Relaxed);
+}
+
+/// The pager to run, when output goes to a terminal and one is wanted:
+/// `HEALTHFEED_PAGER`, else `PAGER`, else `less`; empty or `cat` means none.
+fn pager() -> Option<String> {
+    if !PAGER.load(Ordering::Relaxed) || !io::stdout().is_terminal() {
+        return None;
+    }
+    let command = std::env::var("HEALTHFEED_PAGER")
+        .or_else(|_| std::env::var("PAGER"))
+        .unwrap_or_else(|_| "less".to_owned());
+    let command = command.trim();
+    (!command.is_empty() && command != "cat").then(|| command.to_owned())
+}
+
+/// Starts `pager` reading its input from a pipe; `None` when it cannot start.
+fn spawn_pager(pager: &str) -> Option<(Child, ChildStdin)> {
+    let mut command = Command::new("sh");
+    command.args(["-c", pager]).stdin(Stdio::piped());
+    // As git does: quit at once when the text fits the screen, keep colours, do not clear.
+    if std::env::var_os("LESS").is_none() {
+        command.env("LESS", "FRX");
+    }
+    let mut child = command.spawn().ok()?;
+    let stdin = child.stdin.take()?;
+    Some((child, stdin))
 }
 
 impl<F: Formats> Output<F> {
@@ -98,6 +135,7 @@ impl<F: Formats> Output<F> {
             Target {
                 kind: format.kind(),
                 file,
+                paged: false,
             },
         ))
     }
@@ -121,6 +159,12 @@ fn extension_kind(path: &Path) -> Option<Kind> {
 }
 
 impl Target<'_> {
+    /// This output may be long: at a terminal, it goes through the pager.
+    pub fn paged(mut self) -> Self {
+        self.paged = true;
+        self
+    }
+
     /// Runs `write` on the destination: standard output (coloured only at a
     /// terminal that takes colour; machine rows at a terminal show controls as
     /// escapes) or the file, replaced atomically when `write` succeeds.
@@ -129,8 +173,29 @@ impl Target<'_> {
         write: impl FnOnce(&mut dyn Write, Paint) -> Result<T, Error>,
     ) -> Result<T, Error> {
         match self.file {
-            Some(path) => commands::write_file(path, |out| write(out, Paint::off())),
+            Some(path) => commands::write_file(path, |out| write(out, Paint::for_file())),
             None => {
+                let paged = self.paged.then(pager).flatten();
+                if let Some((mut child, stdin)) = paged.as_deref().and_then(spawn_pager) {
+                    let mut input = io::BufWriter::new(stdin);
+                    let result = if self.kind == Kind::Table {
+                        write(&mut input, Paint::for_stdout())
+                    } else {
+                        let mut shown = Visible::new(&mut input);
+                        write(&mut shown, Paint::off()).and_then(|value| {
+                            shown.flush()?;
+                            Ok(value)
+                        })
+                    };
+                    let result = result.and_then(|value| {
+                        input.flush()?;
+                        Ok(value)
+                    });
+                    drop(input);
+                    // The pager's own exit status (the reader quit early) is no failure of ours.
+                    let _ = child.wait();
+                    return result;
+                }
                 let mut out = super::stdout();
                 let value = if self.kind != Kind::Table && io::stdout().is_terminal() {
                     let mut shown = Visible::new(&mut out);

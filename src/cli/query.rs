@@ -16,6 +16,7 @@ use crate::model::{Related, Status};
 
 pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
+    let target = target.paged();
     let found = commands::query::run(db, &args.ids, args.translation, Utc::now())?;
     let mut answers = Vec::new();
     let mut exit = Exit::Success;

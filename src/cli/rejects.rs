@@ -20,6 +20,7 @@ pub struct RejectsArgs {
 
 pub(super) fn run(db: &Path, args: RejectsArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
+    let target = target.paged();
     if let Kind::Machine(format) = target.kind {
         target.write(|out, _| commands::rejects::run(db, Rows::Machine { format, out }))?;
         return Ok(Exit::Success);

@@ -13,6 +13,7 @@ use crate::model::Stats;
 
 pub(super) fn run(db: &Path, args: StatsArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
+    let target = target.paged();
     let stats = commands::stats::run(db, &args.filters.to_filter())?;
     target.write(|out, paint| match target.kind {
         Kind::Machine(format) => commands::stats::write(&stats, format, out),

@@ -27,9 +27,16 @@ impl Paint {
         }
     }
 
-    /// No colour at all: for files.
+    /// No colour at all.
     pub fn off() -> Self {
         Paint { on: false }
+    }
+
+    /// For a file: colour only when `--color always` asked for it everywhere.
+    pub fn for_file() -> Self {
+        Paint {
+            on: anstream::ColorChoice::global() == anstream::ColorChoice::Always,
+        }
     }
 
     /// `text` in `style`, or plain when colours are off; controls in `text`

@@ -71,3 +71,49 @@ fn a_format_that_contradicts_the_file_name_is_a_usage_error() {
         assert!(!target.exists(), "{args:?} wrote the file anyway");
     }
 }
+
+/// Runs `healthfeed ARGS` with a terminal for stdout (script(1)), paging through a marker.
+fn at_a_terminal(a: &Archive, args: &str) -> String {
+    let line = format!(
+        "{} --db '{}' {args}",
+        env!("CARGO_BIN_EXE_healthfeed"),
+        a.db().display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("HEALTHFEED_PAGER", "sed 's/^/PAGED:/'")
+        .env("NO_COLOR", "1")
+        .env_remove("PAGER")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn long_output_pages_at_a_terminal_and_never_in_a_pipe() {
+    let a = sample();
+    let paged = at_a_terminal(&a, "list");
+    assert!(paged.lines().all(|l| l.starts_with("PAGED:")), "{paged}");
+    let unpaged = at_a_terminal(&a, "--no-pager list");
+    assert!(!unpaged.contains("PAGED:"), "{unpaged}");
+    assert!(unpaged.contains("EX529801"));
+    let piped = a
+        .cmd(["list"])
+        .env("HEALTHFEED_PAGER", "sed 's/^/PAGED:/'")
+        .ok();
+    assert!(!piped.contains("PAGED:"));
+}
+
+#[test]
+fn color_always_colours_a_pipe_and_never_turns_a_terminal_plain() {
+    let a = sample();
+    let esc = '\u{1b}';
+    let always = a
+        .cmd(["--color", "always", "list"])
+        .env_remove("NO_COLOR")
+        .ok();
+    assert!(always.contains(esc), "--color always in a pipe");
+    let never = a.cmd(["--color", "never", "list"]).ok();
+    assert!(!never.contains(esc));
+}
