@@ -86,6 +86,7 @@ impl FilterArgs {
             since: self.since,
             until: self.until,
             limit: self.limit,
+            now: None,
         }
     }
 }

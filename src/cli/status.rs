@@ -9,7 +9,7 @@ use super::{Error, Exit, JsonFlag};
 use crate::commands::{self, ArchiveStatus};
 
 pub(super) fn run(db: &Path, args: JsonFlag) -> Result<Exit, Error> {
-    let status = commands::status::run(db)?;
+    let status = commands::status::run(db, chrono::Utc::now())?;
     if args.json {
         super::print_json(&status)?;
     } else {

@@ -2,10 +2,13 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
+
 use super::{ArchiveStatus, Error};
 use crate::store::Store;
 
-/// Counts what the archive at `db` holds (opening it brings an old schema up to date).
-pub fn run(db: &Path) -> Result<ArchiveStatus, Error> {
-    Ok(Store::open(db)?.status()?)
+/// Counts what the archive at `db` holds (opening it brings an old schema up
+/// to date); open records are those not over at `now`.
+pub fn run(db: &Path, now: DateTime<Utc>) -> Result<ArchiveStatus, Error> {
+    Ok(Store::open(db)?.status(now)?)
 }

@@ -17,6 +17,7 @@ mod schema;
 mod search;
 mod settle;
 mod sources;
+mod state;
 mod stats;
 mod tally;
 
