@@ -42,7 +42,7 @@ pub const TIME_FORMATS: &str =
 
 /// Bumped whenever the parser's output for some post may change, so rejects and
 /// rows from an older parser can be told apart and rebuilt by `reparse`.
-pub const PARSER_VERSION: u32 = 3;
+pub const PARSER_VERSION: u32 = 4;
 
 /// Why a post did not become an update. Every variant names the post.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -8,6 +8,7 @@
 mod columns;
 mod filter;
 mod fts;
+mod heal;
 mod info;
 mod ingest;
 mod records;

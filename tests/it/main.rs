@@ -9,6 +9,7 @@ mod escapes;
 mod exit_codes;
 mod faults;
 mod fetch;
+mod heal;
 mod hostile;
 mod odd_paths;
 mod output_files;
