@@ -11,6 +11,7 @@ mod faults;
 mod fetch;
 mod heal;
 mod hostile;
+mod message_center;
 mod odd_paths;
 mod output_files;
 mod parse;
