@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use healthfeed::commands::{self, Rows};
-use healthfeed::model::{Filter, Kind, RecordId};
+use healthfeed::model::{Filter, Kind, Post, RecordId};
+use healthfeed::parse;
+use healthfeed::store::{Batch, Incoming, Outcome, Store};
 use serde_json::Value;
 
 use crate::support::{Archive, cmd, fixture};
@@ -233,4 +235,44 @@ fn an_archive_of_schema_2_upgrades_and_reparse_fills_the_new_columns() {
     assert_eq!(answer["action_required_by"], "2025-01-31T08:00:00Z");
     let answer = a.cmd(["query", "--json", "TM527640"]).json();
     assert_eq!(answer["extra_rows"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_batch_reports_a_new_announcement_as_active_or_ended_by_its_end_time() {
+    let a = Archive::new();
+    let posts = [
+        announcement(1, "MC900001", "12/31/2099 08:00:00").to_string(),
+        announcement(2, "MC900002", "01/31/2001 08:00:00").to_string(),
+    ];
+    let incoming = posts
+        .iter()
+        .map(|json| Incoming {
+            json,
+            meta: Some(Post::from_json(json).unwrap().meta),
+            outcome: Outcome::Update(Box::new(parse::parse_json(json).unwrap())),
+        })
+        .collect();
+    let mut store = Store::open(a.db()).unwrap();
+    let out = store
+        .ingest(&Batch {
+            origin: "https://m365jp.net",
+            posts: incoming,
+            parser_version: parse::PARSER_VERSION,
+            fetched_at: Utc::now(),
+            cursor: None,
+        })
+        .unwrap();
+    // What `sync --changes` shows as `new → active` and `new → ended`.
+    let states: Vec<(String, Option<String>, bool)> = out
+        .changes
+        .iter()
+        .map(|c| (c.id.to_string(), c.to.clone(), c.closed))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("MC900001".to_owned(), None, false),
+            ("MC900002".to_owned(), None, true)
+        ]
+    );
 }
