@@ -1,6 +1,7 @@
 //! The command line, as clap types only: no I/O, no behaviour.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
@@ -125,9 +126,9 @@ pub struct SyncArgs {
     #[arg(long, value_name = "WHEN", value_parser = super::answer_args::when)]
     pub since: Option<DateTime<Utc>>,
 
-    /// Wait up to SECONDS for another sync of the same archive to finish.
-    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
-    pub wait: u64,
+    /// Wait up to this long for another sync of the same archive to finish (30s, 5m; 0: not at all).
+    #[arg(long, value_name = "TIME", default_value = "0", value_parser = super::when::span)]
+    pub wait: Duration,
 
     /// Also print one line per new record and per status change.
     #[arg(long, conflicts_with = "json")]
@@ -145,9 +146,9 @@ pub struct SyncArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
-    /// Seconds to wait for a connection, and for each read of an answer.
-    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
-    pub timeout: u64,
+    /// How long to wait for a connection, and for each read of an answer (30s, 1m, 1.5s).
+    #[arg(long, value_name = "TIME", default_value = "30s", value_parser = super::when::positive_span)]
+    pub timeout: Duration,
 
     /// Retries of a failing request (timeouts, 429, 5xx) before giving up.
     #[arg(long, value_name = "N", default_value_t = 4)]

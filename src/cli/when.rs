@@ -16,6 +16,60 @@ pub struct BadWhen {
     pub text: String,
 }
 
+/// Text that is not a length of time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{text:?} is not a length of time: use a number and a unit, like 30s, 1.5s, 5m, 1h, 2d or 1w (a bare number is seconds)"
+)]
+pub struct BadSpan {
+    /// The text as given.
+    pub text: String,
+}
+
+/// A length of time in the forms `--since` takes for ages, plus seconds:
+/// `30s`, `1.5s`, `5m`, `1h`, `2d`, `1w`; a bare number is seconds.
+pub fn span(text: &str) -> Result<std::time::Duration, BadSpan> {
+    let t = text.trim();
+    let bad = || BadSpan {
+        text: text.to_owned(),
+    };
+    let (number, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
+        _ => (t, 's'),
+    };
+    let digits = number.bytes().filter(u8::is_ascii_digit).count();
+    if digits == 0 || number.bytes().any(|b| !b.is_ascii_digit() && b != b'.') {
+        return Err(bad());
+    }
+    let scale: u64 = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 604_800,
+        _ => return Err(bad()),
+    };
+    // Whole numbers stay exact; only a fraction goes through floating point.
+    if let Ok(n) = number.parse::<u64>() {
+        return n
+            .checked_mul(scale)
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(bad);
+    }
+    let n: f64 = number.parse().map_err(|_| bad())?;
+    std::time::Duration::try_from_secs_f64(n * scale as f64).map_err(|_| bad())
+}
+
+/// [`span`], refusing zero: for limits where none would fail every request.
+pub fn positive_span(text: &str) -> Result<std::time::Duration, BadSpan> {
+    match span(text)? {
+        d if d.is_zero() => Err(BadSpan {
+            text: format!("{text} (it must be more than 0)"),
+        }),
+        d => Ok(d),
+    }
+}
+
 /// Reads `text` as a point in time; ages count back from `now`. Dates and
 /// months mean their first instant, UTC.
 pub fn parse(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, BadWhen> {
@@ -96,6 +150,42 @@ mod tests {
         assert_eq!(at("2023-03-29T07:00:00Z"), "2023-03-29T07:00:00+00:00");
         assert_eq!(at("2023-03-29T16:00:00+09:00"), "2023-03-29T07:00:00+00:00");
         assert_eq!(at("2023-03-29 07:00"), "2023-03-29T07:00:00+00:00");
+    }
+
+    #[test]
+    fn spans_take_the_forms_of_ages_and_seconds() {
+        let secs = |t: &str| span(t).unwrap().as_secs_f64();
+        assert_eq!(secs("30"), 30.0);
+        assert_eq!(secs("30s"), 30.0);
+        assert_eq!(secs("1.5s"), 1.5);
+        assert_eq!(secs("1.5"), 1.5);
+        assert_eq!(secs("5m"), 300.0);
+        assert_eq!(secs("1h"), 3600.0);
+        assert_eq!(secs("2D"), 172_800.0);
+        assert_eq!(secs("0"), 0.0);
+        assert_eq!(
+            span("18446744073709551615").unwrap().as_secs(),
+            u64::MAX,
+            "a bare number of seconds is exact"
+        );
+        for bad in [
+            "",
+            "s",
+            "1x",
+            "-1s",
+            "1.2.3s",
+            "1e3",
+            "99999999999999999999w",
+            "inf",
+        ] {
+            assert!(span(bad).is_err(), "{bad:?}");
+        }
+        assert!(
+            positive_span("0s")
+                .unwrap_err()
+                .to_string()
+                .contains("more than 0")
+        );
     }
 
     #[test]

@@ -11,12 +11,21 @@ use crate::store::{Store, StoreError};
 /// Results shown when no `limit` is given: a search answers with its best matches.
 pub const DEFAULT_LIMIT: u64 = 20;
 
+/// The most terms a search takes (a hand-typed question has a handful).
+pub const MAX_TERMS: usize = 64;
+
 /// Why a search did not run.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Nothing to search for.
     #[error("the search text is empty: give one or more words, e.g. healthfeed search mailbox")]
     Empty,
+    /// More terms than any real question has; each costs a pass over the index.
+    #[error("the search has {count} terms; give at most {MAX_TERMS}")]
+    TooManyTerms {
+        /// Terms given.
+        count: usize,
+    },
     /// The archive failed.
     #[error("cannot search the archive")]
     Store(#[from] StoreError),
@@ -29,7 +38,7 @@ impl Error {
     /// The exit code: an empty search is a usage error.
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Empty => Exit::Usage,
+            Error::Empty | Error::TooManyTerms { .. } => Exit::Usage,
             Error::Store(e) => e.exit(),
             Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
         }
@@ -49,6 +58,10 @@ pub fn run(
 ) -> Result<SearchOutcome, Error> {
     if text.trim().is_empty() {
         return Err(Error::Empty);
+    }
+    let count = text.split_whitespace().count();
+    if count > MAX_TERMS {
+        return Err(Error::TooManyTerms { count });
     }
     let store = Store::open_read_only(db)?;
     let mut filter = filter.clone();

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use super::{ArchiveStatus, Error};
 use crate::store::Store;
 
-/// Counts what the archive at `db` holds (opening it brings an old schema up
-/// to date); open records are those not over at `now`.
+/// Counts what the archive at `db` holds; only reads (a monitoring check
+/// with a mistyped path must fail, not create an archive there). Open records
+/// are those not over at `now`.
 pub fn run(db: &Path, now: DateTime<Utc>) -> Result<ArchiveStatus, Error> {
-    Ok(Store::open(db)?.status(now)?)
+    Ok(Store::open_read_only(db)?.status(now)?)
 }

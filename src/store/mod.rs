@@ -44,11 +44,31 @@ pub use tally::{BatchOutcome, StatusChange};
 pub enum StoreError {
     /// A command that only reads found no archive at the path.
     #[error(
-        "no archive at {path}: import or sync posts first (healthfeed import FILE), or point --db at an archive"
+        "no archive at {path}: run `healthfeed sync` (or `healthfeed import FILE`) first, or point --db at an archive"
     )]
     Missing {
         /// The path that does not exist.
         path: PathBuf,
+    },
+    /// A command that only reads found an empty file (or an empty SQLite database).
+    #[error(
+        "{path} holds no archive yet (it is empty): run `healthfeed sync` (or `healthfeed import FILE`) to fill it, or point --db at an archive"
+    )]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A command that only reads found an archive an older healthfeed wrote.
+    #[error(
+        "{path} was written by an older healthfeed (schema {found}; this one reads schema {current}) and commands that only read never upgrade it: run `healthfeed sync`, `healthfeed import` or `healthfeed reparse` once, and it is upgraded in place"
+    )]
+    Old {
+        /// The file.
+        path: PathBuf,
+        /// The file's schema version.
+        found: i64,
+        /// The version this build reads.
+        current: i64,
     },
     /// The path names a folder, a FIFO, a device: nothing an archive can be.
     #[error(
@@ -106,7 +126,7 @@ pub enum StoreError {
     },
     /// Another `healthfeed sync` holds this archive.
     #[error(
-        "another healthfeed sync is running on {path} (waited {} s); try again later, or pass --wait SECONDS to wait for it", waited.as_secs()
+        "another healthfeed sync is running on {path} (waited {:.1} s); try again later, or {}", waited.as_secs_f64(), if waited.is_zero() { "pass --wait 5m to wait for it" } else { "pass a longer --wait" }
     )]
     SyncRunning {
         /// The archive.
@@ -152,6 +172,26 @@ pub enum StoreError {
         /// SQLite's error.
         source: rusqlite::Error,
     },
+    /// The operating system failed a read or write that was not for lack of space.
+    #[error(
+        "reading or writing {path} failed (an I/O error: a file-size limit, a failing disk, or a file beside the archive, its -wal or -shm, removed or replaced while healthfeed had it open); the unfinished batch was rolled back: check the disk and the files beside the archive, then run again"
+    )]
+    Io {
+        /// The archive.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// A question ran past its time limit and was stopped (nothing was changed).
+    #[error(
+        "{action} took longer than {} s and was stopped: ask a narrower question (fewer words, longer prefixes)", limit.as_secs()
+    )]
+    TimedOut {
+        /// What was stopped.
+        action: &'static str,
+        /// The limit.
+        limit: Duration,
+    },
     /// Any other SQLite failure, with what we were doing.
     #[error("archive {path}: {action} failed")]
     Sqlite {
@@ -170,7 +210,11 @@ impl StoreError {
     pub fn exit(&self) -> Exit {
         match self {
             StoreError::Busy { .. } | StoreError::SyncRunning { .. } => Exit::Busy,
+            // The question, not the archive, is at fault.
+            StoreError::TimedOut { .. } => Exit::Usage,
             StoreError::Missing { .. }
+            | StoreError::Empty { .. }
+            | StoreError::Old { .. }
             | StoreError::NotAFile { .. }
             | StoreError::CreateDir { .. }
             | StoreError::NotADatabase { .. }
@@ -180,6 +224,7 @@ impl StoreError {
             | StoreError::ReadOnly { .. }
             | StoreError::Interrupted { .. }
             | StoreError::DiskFull { .. }
+            | StoreError::Io { .. }
             | StoreError::Sqlite { .. } => Exit::Archive,
         }
     }
@@ -238,7 +283,8 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens an existing archive for reading only; never creates or upgrades it.
+    /// Opens an existing archive for reading only; never creates, upgrades or
+    /// writes it (a killed writer's journal is rolled back, as SQLite must).
     pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing {
@@ -261,10 +307,19 @@ impl Store {
             }
             other => other?,
         };
+        // A reader never writes: an empty file stays empty, an old schema is
+        // left for a writing command to upgrade (today's queries need the new one).
+        if version == 0 {
+            return Err(StoreError::Empty {
+                path: path.to_owned(),
+            });
+        }
         if version < current_version() {
-            // An old archive needs a write to upgrade; reading it with today's queries would fail.
-            drop(store);
-            return Self::open(path);
+            return Err(StoreError::Old {
+                path: path.to_owned(),
+                found: version,
+                current: current_version(),
+            });
         }
         Ok(store)
     }
@@ -450,7 +505,15 @@ fn sql_error(path: &Path, action: &'static str, source: rusqlite::Error) -> Stor
                 source,
             }
         }
-        Some(ErrorCode::DiskFull | ErrorCode::SystemIoFailure) => StoreError::DiskFull {
+        Some(ErrorCode::OperationInterrupted) => StoreError::TimedOut {
+            action,
+            limit: search::SEARCH_TIME_LIMIT,
+        },
+        Some(ErrorCode::SystemIoFailure) => StoreError::Io {
+            path: path.to_owned(),
+            source,
+        },
+        Some(ErrorCode::DiskFull) => StoreError::DiskFull {
             path: path.to_owned(),
             source,
         },

@@ -37,13 +37,43 @@ enum Stop<E> {
 /// title hit says more than a word deep in a message. Constants, not user text.
 const WEIGHTS: &str = "10.0, 1.0, 5.0, 2.0, 1.0";
 
+/// The longest a search may run before it is stopped.
+pub const SEARCH_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Snippet length in tokens (words; trigrams for Japanese).
 const SNIPPET_TOKENS: u32 = 14;
 
 impl Store {
     /// Searches the archive for `text`, best match first, passing each hit to
     /// `each`. Matched words in snippets are wrapped in `marks` (open, close).
+    ///
+    /// A search that runs longer than [`SEARCH_TIME_LIMIT`] is stopped
+    /// ([`StoreError::TimedOut`]): a hostile or mistaken query (thousands of
+    /// prefix terms) must not hold a terminal or a script for minutes.
     pub fn search<E: From<StoreError>>(
+        &self,
+        text: &str,
+        filter: &Filter,
+        marks: (&str, &str),
+        each: impl FnMut(Hit) -> Result<(), E>,
+    ) -> Result<SearchOutcome, E> {
+        let interrupt = self.conn.get_interrupt_handle();
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                finished.recv_timeout(SEARCH_TIME_LIMIT)
+            {
+                interrupt.interrupt();
+            }
+        });
+        let result = self.search_unbounded(text, filter, marks, each);
+        drop(done);
+        // The watchdog only waits on the channel; it cannot fail.
+        let _ = watchdog.join();
+        result
+    }
+
+    fn search_unbounded<E: From<StoreError>>(
         &self,
         text: &str,
         filter: &Filter,

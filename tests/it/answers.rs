@@ -496,7 +496,7 @@ fn the_fixture_single_posts_answer_too() {
 }
 
 #[test]
-fn an_archive_from_before_the_read_columns_answers_the_same_after_upgrading() {
+fn an_archive_from_before_the_read_columns_answers_the_same_after_a_writer_upgrades_it() {
     let a = everything();
     // Durations of ongoing records run to now, so they may tick between the two exports.
     let export = || -> Vec<Value> {
@@ -526,7 +526,16 @@ fn an_archive_from_before_the_read_columns_answers_the_same_after_upgrading() {
     )
     .unwrap();
     drop(conn);
-    // A reader upgrades it (a write) before answering.
+    // Readers never write (issue 12's honest commands): they say which command
+    // upgrades the archive and leave it as it was; a writing command upgrades it.
+    let untouched = std::fs::read(a.db()).unwrap();
+    let err = a.cmd(["export", "--format", "ndjson"]).fails(5).stderr;
+    assert!(
+        err.contains("older healthfeed") && err.contains("reparse"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(a.db()).unwrap(), untouched, "a reader wrote");
+    a.cmd(["reparse"]).ok();
     assert_eq!(export(), before);
     let conn = a.conn();
     let version: i64 = conn

@@ -192,7 +192,7 @@ fn readers_started_during_an_import_keep_working_and_the_import_lands() {
     let mut import = spawn_import(&a, &file);
     let mut rounds = 0;
     while import.try_wait().unwrap().is_none() && rounds < 200 {
-        // Commands that only read; `status` may write (it upgrades old archives).
+        // Commands that only read.
         for args in [
             &["query", "EX700007"][..],
             &["list", "--limit", "5"][..],
@@ -202,8 +202,7 @@ fn readers_started_during_an_import_keep_working_and_the_import_lands() {
             a.cmd(args).ok();
         }
         if rounds == 3 {
-            // A writer's open turns the archive back to WAL between two batches;
-            // the import carries on in WAL.
+            // A read between two batches, of the archive as a whole.
             a.cmd(["status"]).ok();
         }
         rounds += 1;

@@ -10,6 +10,7 @@ mod exit_codes;
 mod faults;
 mod fetch;
 mod heal;
+mod honest;
 mod hostile;
 mod message_center;
 mod odd_paths;

@@ -59,3 +59,52 @@ fn a_wait_longer_than_the_clock_counts_does_not_panic() {
         .args(["--source", &url])
         .fails(4);
 }
+
+#[test]
+fn a_search_with_thousands_of_terms_is_refused_at_once() {
+    // 2,000 `a*` terms took 65 s (3 minutes on a small archive) before a bound.
+    let a = Archive::new();
+    a.import(crate::support::fixture("feed/m365jp-sample.json"));
+    let terms = vec!["a*"; 2000].join(" ");
+    let out = a
+        .cmd(["search", &terms])
+        .timeout(Duration::from_secs(20))
+        .fails(2);
+    assert!(out.stderr.contains("give at most 64"), "{}", out.stderr);
+    let few = vec!["a*"; 64].join(" ");
+    a.cmd(["search", &few])
+        .timeout(Duration::from_secs(20))
+        .ok();
+}
+
+#[test]
+fn durations_take_units_and_zero_only_where_it_means_something() {
+    let a = Archive::new();
+    let zero = a.cmd(["sync", "--timeout", "0"]).fails(2);
+    assert!(zero.stderr.contains("more than 0"), "{}", zero.stderr);
+    let typo = a.cmd(["sync", "--wait", "5 minutes"]).fails(2);
+    assert!(typo.stderr.contains("30s, 1.5s, 5m"), "{}", typo.stderr);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/wp-json/wp/v2/posts");
+    // `1m` and `1.5` were refused with "invalid digit found in string".
+    a.cmd(["sync", "--retries", "0", "--timeout", "1m", "--wait", "1.5"])
+        .args(["--source", &url])
+        .fails(4);
+}
+
+#[test]
+fn the_lock_message_fits_the_wait_that_was_asked_for() {
+    let a = Archive::new();
+    let _held = healthfeed::store::SyncLock::acquire(a.db(), Duration::ZERO).unwrap();
+    let none = a.cmd(["sync", "--source", "http://127.0.0.1:9/"]).fails(6);
+    assert!(none.stderr.contains("pass --wait 5m"), "{}", none.stderr);
+    let some = a
+        .cmd(["sync", "--wait", "0.3s", "--source", "http://127.0.0.1:9/"])
+        .fails(6);
+    assert!(some.stderr.contains("waited 0.3 s"), "{}", some.stderr);
+    assert!(some.stderr.contains("a longer --wait"), "{}", some.stderr);
+}
