@@ -84,6 +84,7 @@ impl FilterArgs {
             since: self.since,
             until: self.until,
             limit: self.limit,
+            now: None,
         }
     }
 }

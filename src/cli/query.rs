@@ -76,7 +76,13 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
         "kind",
         &format!("{} · {}", r.kind, clean_line(r.classification.as_str())),
     );
-    let state = if r.closed { "closed" } else { "open" };
+    // Message Center has no status: it is active until its End Time, as `list` says.
+    let state = match (&r.status, r.closed) {
+        (None, true) => "ended",
+        (None, false) => "active",
+        (Some(_), true) => "closed",
+        (Some(_), false) => "open",
+    };
     match &r.status {
         Some(status) => field(
             "status",
@@ -95,6 +101,9 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
         Some(end) => field("end", &format!("{} UTC", minute(end))),
         None => field("end", "-"),
     }
+    if let Some(by) = r.action_required_by {
+        field("action by", &format!("{} UTC", minute(by)));
+    }
     if let Some(minutes) = a.duration_minutes {
         let label = if a.ongoing { "ongoing for" } else { "lasted" };
         field(label, &human_minutes(minutes as f64));
@@ -102,6 +111,18 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
     field("last updated", &format!("{} UTC", minute(r.last_updated)));
     if let Some(link) = &r.link {
         field("link", &clean_line(link));
+    }
+
+    if !d.extra_rows.is_empty() {
+        let _ = writeln!(s, "\n{}", paint.bold("Other rows"));
+        for row in &d.extra_rows {
+            let _ = writeln!(
+                s,
+                "  {}: {}",
+                paint.dim(&clean_line(&row.name)),
+                clean_line(&row.text)
+            );
+        }
     }
 
     let _ = writeln!(

@@ -11,7 +11,7 @@ use crate::commands::{self, ArchiveStatus};
 pub(super) fn run(db: &Path, args: OutputOnly) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let target = target.paged();
-    let status = commands::status::run(db)?;
+    let status = commands::status::run(db, chrono::Utc::now())?;
     target.write(|out, _| match target.kind {
         // Every line quotes the archive (origins, run outcomes with a server's words).
         Kind::Table => Ok(write!(out, "{}", clean(&render(&status)))?),

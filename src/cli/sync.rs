@@ -93,7 +93,9 @@ fn print(out: &mut dyn Write, kind: Kind, report: &Report, args: &SyncArgs) -> R
     if args.changes {
         for c in &report.changes {
             let from = c.from.as_deref().unwrap_or("new");
-            let to = c.to.as_deref().unwrap_or("message");
+            // Message Center has no status: say whether it is active, as `list` does.
+            let state = if c.closed { "ended" } else { "active" };
+            let to = c.to.as_deref().unwrap_or(state);
             let service = c.service.as_deref().unwrap_or("Message Center");
             let line = format!("{}  {from} → {to}  {service}  {}", c.id, c.title);
             writeln!(out, "{}", clean_line(&line))?;

@@ -21,7 +21,8 @@ pub struct Config {
     pub escape_formulas: bool,
     /// One row per update instead of one per record.
     pub updates: bool,
-    /// The moment durations of ongoing records are measured to.
+    /// The moment durations of ongoing records are measured to, and (unless
+    /// the filter names another) whether a Message Center record is over is judged at.
     pub now: DateTime<Utc>,
 }
 
@@ -80,15 +81,19 @@ fn write(store: &Store, config: &Config, out: &mut dyn Write) -> Result<u64, Err
         format: config.format,
         escape_formulas: config.escape_formulas,
     };
+    let filter = Filter {
+        now: config.filter.now.or(Some(config.now)),
+        ..config.filter.clone()
+    };
     if config.updates {
         let mut writer = Writer::new::<UpdateRow<'_>>(out, options)?;
-        store.each_update(&config.filter, |u| -> Result<(), Error> {
+        store.each_update(&filter, |u| -> Result<(), Error> {
             Ok(writer.write(&UpdateRow::new(&u))?)
         })?;
         Ok(writer.finish()?)
     } else {
         let mut writer = Writer::new::<RecordRow<'_>>(out, options)?;
-        store.each_record(&config.filter, |r| -> Result<(), Error> {
+        store.each_record(&filter, |r| -> Result<(), Error> {
             Ok(writer.write(&RecordRow::new(&r, config.now))?)
         })?;
         Ok(writer.finish()?)

@@ -74,6 +74,7 @@ pub fn run(
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     let mut store = Store::open(db)?;
+    super::heal::run(&mut store)?;
     let store = &mut store;
     let run = store.begin_run("import", Some(&labels(sources)))?;
     let bulk = store.begin_bulk();

@@ -19,7 +19,8 @@ pub struct Listed {
 }
 
 /// Streams the records `filter` selects from the archive at `db` to `rows`;
-/// durations of ongoing records in machine rows are measured at `now`.
+/// durations of ongoing records in machine rows are measured at `now`, and
+/// (unless the filter names another time) whether a Message Center record is over is judged at it.
 pub fn run(
     db: &Path,
     filter: &Filter,
@@ -27,6 +28,10 @@ pub fn run(
     rows: Rows<'_, Record>,
 ) -> Result<Listed, Error> {
     let store = Store::open_read_only(db)?;
+    let filter = &Filter {
+        now: filter.now.or(Some(now)),
+        ..filter.clone()
+    };
     let count = match rows {
         Rows::Machine { format, out } => {
             let mut writer = Writer::new::<RecordRow<'_>>(out, Options::new(format))?;

@@ -8,6 +8,7 @@
 //! ([`Error::exit`]).
 
 pub mod export;
+pub mod heal;
 pub mod import;
 pub mod list;
 pub mod parse;

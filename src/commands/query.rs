@@ -39,7 +39,8 @@ pub enum Found {
 }
 
 /// Looks up each ID in order in the archive at `db`. The machine translation
-/// is kept only when `translation` is set; durations of ongoing records run to `now`.
+/// is kept only when `translation` is set; durations of ongoing records run to
+/// `now`, and whether a Message Center record is over is judged at it.
 pub fn run(
     db: &Path,
     ids: &[RecordId],
@@ -49,7 +50,7 @@ pub fn run(
     let store = Store::open_read_only(db)?;
     ids.iter()
         .map(|id| {
-            Ok(match store.detail(id)? {
+            Ok(match store.detail(id, now)? {
                 None => Found::Missing {
                     id: id.clone(),
                     archive_records: store.record_count()?,

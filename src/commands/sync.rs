@@ -189,6 +189,7 @@ pub fn run(
     let client = &client;
     let _lock = SyncLock::acquire(db, options.wait)?;
     let mut store = Store::open(db)?;
+    super::heal::run(&mut store)?;
     let mut reports = Vec::new();
     for (text, source) in options.sources.iter().zip(&sources) {
         let run = store.begin_run("sync", Some(text))?;

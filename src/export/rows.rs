@@ -41,8 +41,10 @@ pub struct RecordRow<'a> {
     pub related_ids: &'a [RecordId],
     /// URL of the post carrying the latest update.
     pub link: Option<&'a str>,
-    /// Whether the record is over.
+    /// Whether the record is over: for Message Center, whether its End Time had passed at export.
     pub closed: bool,
+    /// Action Required By Date (Message Center); last, so earlier columns keep their places.
+    pub action_required_by: Option<DateTime<Utc>>,
 }
 
 impl<'a> RecordRow<'a> {
@@ -65,6 +67,7 @@ impl<'a> RecordRow<'a> {
             related_ids: &record.related_ids,
             link: record.link.as_deref(),
             closed: record.closed,
+            action_required_by: f.action_required_by,
         }
     }
 }
@@ -86,6 +89,7 @@ impl Row for RecordRow<'_> {
         "related_ids",
         "link",
         "closed",
+        "action_required_by",
     ];
 
     fn cells<W: Write>(&self, c: &mut Cells<'_, W>) -> io::Result<()> {
@@ -103,7 +107,8 @@ impl Row for RecordRow<'_> {
         c.number(Some(self.update_count as i64))?;
         c.list(self.related_ids.iter().map(RecordId::as_str))?;
         c.opt(self.link)?;
-        c.flag(self.closed)
+        c.flag(self.closed)?;
+        c.time(self.action_required_by)
     }
 }
 
@@ -142,6 +147,8 @@ pub struct UpdateRow<'a> {
     pub message: &'a str,
     /// The Machine Translation row, when the post had one.
     pub machine_translation: Option<&'a str>,
+    /// Action Required By Date at this update; last, so earlier columns keep their places.
+    pub action_required_by: Option<DateTime<Utc>>,
 }
 
 impl<'a> UpdateRow<'a> {
@@ -166,6 +173,7 @@ impl<'a> UpdateRow<'a> {
             post_ids: update.posts.iter().map(|p| p.id).collect(),
             message: &update.message,
             machine_translation: update.machine_translation.as_deref(),
+            action_required_by: f.action_required_by,
         }
     }
 }
@@ -188,6 +196,7 @@ impl Row for UpdateRow<'_> {
         "post_ids",
         "message",
         "machine_translation",
+        "action_required_by",
     ];
 
     fn cells<W: Write>(&self, c: &mut Cells<'_, W>) -> io::Result<()> {
@@ -207,7 +216,8 @@ impl Row for UpdateRow<'_> {
         let ids: Vec<String> = self.post_ids.iter().map(u64::to_string).collect();
         c.list(ids.iter().map(String::as_str))?;
         c.text(self.message)?;
-        c.opt(self.machine_translation)
+        c.opt(self.machine_translation)?;
+        c.time(self.action_required_by)
     }
 }
 
@@ -359,6 +369,7 @@ pub(super) mod tests {
                 last_updated: t("2023-03-29T18:23:04Z"),
                 start_time: t("2023-03-29T07:00:00Z"),
                 end_time: Some(t("2023-03-29T17:15:00Z")),
+                action_required_by: None,
             },
             closed: true,
             update_count: 3,

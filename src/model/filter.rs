@@ -26,4 +26,7 @@ pub struct Filter {
     pub until: Option<DateTime<Utc>>,
     /// At most this many rows, most recently updated first.
     pub limit: Option<u64>,
+    /// The moment the question is asked at: a Message Center record is over
+    /// once its End Time is at or before it. None: the clock when the archive is read.
+    pub now: Option<DateTime<Utc>>,
 }

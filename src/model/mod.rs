@@ -110,8 +110,33 @@ pub struct Fields {
     pub last_updated: DateTime<Utc>,
     /// The table's Start Time.
     pub start_time: DateTime<Utc>,
-    /// The table's End Time; none while the issue is ongoing.
+    /// The table's End Time; none while the issue is ongoing. For Message
+    /// Center, the date the announcement runs until (often months ahead).
     pub end_time: Option<DateTime<Utc>>,
+    /// The Action Required By Date row (Message Center), when the post has one.
+    pub action_required_by: Option<DateTime<Utc>>,
+}
+
+impl Fields {
+    /// Whether the update says its record is over at `now`: a closed status
+    /// for service health; for Message Center, an End Time that has passed
+    /// (an announcement is active until then, and while it has none).
+    pub fn is_over_at(&self, now: DateTime<Utc>) -> bool {
+        match &self.status {
+            Some(status) => status.is_closed(),
+            None => self.end_time.is_some_and(|end| end <= now),
+        }
+    }
+}
+
+/// A data-table row the parser does not know (`Feature Group`, `Is Resolved`…),
+/// kept as written so nothing in the table is silently dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraRow {
+    /// The row's header cell, without a trailing colon.
+    pub name: String,
+    /// The row's cell as plain text.
+    pub text: String,
 }
 
 /// Lets readers write `record.title` for `record.fields.title`: the fields
@@ -143,6 +168,10 @@ pub struct Update {
     pub sections: Vec<Section>,
     /// The Machine Translation row (Japanese), when the post has one.
     pub machine_translation: Option<String>,
+    /// Rows of the data table the parser does not know, in table order;
+    /// left out of the JSON when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_rows: Vec<ExtraRow>,
     /// Other record IDs the message mentions, in order of first mention.
     pub related_ids: Vec<RecordId>,
     /// The post that carried this update.
@@ -150,11 +179,8 @@ pub struct Update {
 }
 
 impl Update {
-    /// Whether this update says the issue is over: a closed status, or an End Time for Message Center.
-    pub fn is_closed(&self) -> bool {
-        match &self.fields.status {
-            Some(status) => status.is_closed(),
-            None => self.fields.end_time.is_some(),
-        }
+    /// Whether this update says the issue is over at `now` (see [`Fields::is_over_at`]).
+    pub fn is_closed(&self, now: DateTime<Utc>) -> bool {
+        self.fields.is_over_at(now)
     }
 }

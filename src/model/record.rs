@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Classification, Fields, Kind, PostRef, RecordId, Status};
+use super::{Classification, ExtraRow, Fields, Kind, PostRef, RecordId, Status};
 
 /// A record's current state: the columns of its latest update plus archive facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,7 +18,8 @@ pub struct Record {
     /// The latest update's fields.
     #[serde(flatten)]
     pub fields: Fields,
-    /// Whether the latest update says it is over.
+    /// Whether the record is over when it was read: the latest update's
+    /// status for service health; for Message Center, whether its End Time had passed.
     pub closed: bool,
     /// Distinct updates in the timeline.
     pub update_count: u64,
@@ -68,7 +69,7 @@ pub struct Step {
 /// One field that changed between two consecutive updates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
-    /// `status`, `title`, `classification`, `start_time` or `end_time`.
+    /// `status`, `title`, `classification`, `start_time`, `end_time` or `action_required_by`.
     pub field: &'static str,
     /// The value before; none when it was absent.
     pub from: Option<FieldValue>,
@@ -128,6 +129,11 @@ pub fn changes(before: &Fields, after: &Fields) -> Vec<Change> {
             time(Some(after.start_time)),
         ),
         ("end_time", time(before.end_time), time(after.end_time)),
+        (
+            "action_required_by",
+            time(before.action_required_by),
+            time(after.action_required_by),
+        ),
     ];
     candidates
         .into_iter()
@@ -197,6 +203,9 @@ pub struct RecordDetail {
     pub record: Record,
     /// The latest message as plain text.
     pub message: String,
+    /// The latest update's table rows the parser does not know, in table order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_rows: Vec<ExtraRow>,
     /// The newest Machine Translation in the timeline (when asked for): the
     /// latest update's if it has one, else the most recent earlier one.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -228,6 +237,7 @@ mod tests {
             last_updated: at("2023-03-29T08:00:00Z"),
             start_time: at("2023-03-29T07:00:00Z"),
             end_time: None,
+            action_required_by: None,
         }
     }
 

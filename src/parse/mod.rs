@@ -32,7 +32,9 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use scraper::{ElementRef, Html, Selector};
 
-use crate::model::{Classification, Fields, Kind, Post, PostShapeError, RecordId, Status, Update};
+use crate::model::{
+    Classification, ExtraRow, Fields, Kind, Post, PostShapeError, RecordId, Status, Update,
+};
 
 /// The forms a table time may take, as the error for an unreadable one names them.
 pub const TIME_FORMATS: &str =
@@ -40,7 +42,7 @@ pub const TIME_FORMATS: &str =
 
 /// Bumped whenever the parser's output for some post may change, so rejects and
 /// rows from an older parser can be told apart and rebuilt by `reparse`.
-pub const PARSER_VERSION: u32 = 3;
+pub const PARSER_VERSION: u32 = 4;
 
 /// Why a post did not become an update. Every variant names the post.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -162,10 +164,13 @@ struct Rows<'a> {
     last_updated: Option<ElementRef<'a>>,
     start_time: Option<ElementRef<'a>>,
     end_time: Option<ElementRef<'a>>,
+    action_required_by: Option<ElementRef<'a>>,
     message: Option<ElementRef<'a>>,
     /// The message row was named `Latest Message` (service health) or `Message Content` (Message Center).
     message_layout: Option<Kind>,
     translation: Option<ElementRef<'a>>,
+    /// Rows of no known name, in table order, with their header text.
+    extra: Vec<(String, ElementRef<'a>)>,
 }
 
 impl Rows<'_> {
@@ -268,6 +273,7 @@ pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
     let last_updated = time(rows.last_updated, "Last Updated")?.ok_or(missing("Last Updated"))?;
     let start_time = time(rows.start_time, "Start Time")?.ok_or(missing("Start Time"))?;
     let end_time = time(rows.end_time, "End Time")?;
+    let action_required_by = time(rows.action_required_by, "Action Required By Date")?;
     let paragraphs = rows.message.map(text::paragraphs).unwrap_or_default();
     let message = paragraphs.join("\n\n");
     let related_ids = sections::related_ids(&message, &id);
@@ -282,10 +288,19 @@ pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
             last_updated,
             start_time,
             end_time,
+            action_required_by,
         },
         sections: sections::split(&paragraphs, kind),
         message,
         machine_translation: rows.translation.map(text::render).filter(|s| !s.is_empty()),
+        extra_rows: rows
+            .extra
+            .into_iter()
+            .map(|(name, cell)| ExtraRow {
+                name,
+                text: text::render(cell),
+            })
+            .collect(),
         related_ids,
         post: post.meta.clone(),
         id,
@@ -311,8 +326,10 @@ fn rows(table: ElementRef<'_>) -> Rows<'_> {
         ) else {
             continue;
         };
-        let key = text::one_line(*head).to_lowercase();
-        let key = key.trim_end_matches(':').trim_end();
+        let name = text::one_line(*head);
+        let name = name.trim_end_matches(':').trim_end();
+        let key = name.to_lowercase();
+        let key = key.as_str();
         let layout = match key {
             "latest message" => Some(Kind::Health),
             "message content" => Some(Kind::Message),
@@ -325,9 +342,16 @@ fn rows(table: ElementRef<'_>) -> Rows<'_> {
             "last updated" => &mut rows.last_updated,
             "start time" => &mut rows.start_time,
             "end time" => &mut rows.end_time,
+            "action required by date" => &mut rows.action_required_by,
             "latest message" | "message content" | "message" => &mut rows.message,
             "machine translation" => &mut rows.translation,
-            _ => continue,
+            // An unknown row is kept, not dropped: the site adds rows over time.
+            _ => {
+                if !name.is_empty() {
+                    rows.extra.push((name.to_owned(), *cell));
+                }
+                continue;
+            }
         };
         // The first row of a name wins; a repeated row cannot silently replace it.
         if slot.is_none() {
@@ -477,6 +501,37 @@ mod tests {
         );
         assert_eq!(update.start_time.to_rfc3339(), "2023-01-26T23:05:09+00:00");
         assert_eq!(update.message, "Text.");
+        assert_eq!(
+            update.action_required_by.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2025-01-31T08:00:00+00:00")
+        );
+        assert!(update.extra_rows.is_empty(), "{:?}", update.extra_rows);
+    }
+
+    #[test]
+    fn unknown_rows_are_kept_in_table_order() {
+        let mut rows = HEALTH_ROWS.to_vec();
+        rows.insert(2, ("Feature Group:", "Teams Components"));
+        rows.push(("Is Resolved", "True"));
+        let update = parse_json(&post("TM527640 | Microsoft Teams | T", &rows)).unwrap();
+        let kept: Vec<(&str, &str)> = update
+            .extra_rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.text.as_str()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("Feature Group", "Teams Components"),
+                ("Is Resolved", "True")
+            ]
+        );
+        let err = parse_json(&post(
+            "MC123456 | T",
+            &[MC_ROWS, &[("Action Required By Date", "soon")]].concat(),
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("Action Required By Date"), "{err}");
     }
 
     #[test]

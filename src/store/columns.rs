@@ -11,7 +11,7 @@ use rusqlite::Row;
 use rusqlite::types::{ToSql, Type};
 
 use super::ts;
-use crate::model::{Classification, Fields, Kind, RecordId, Status};
+use crate::model::{Classification, ExtraRow, Fields, Kind, RecordId, Status};
 
 /// The columns holding an update's [`Fields`], in the order [`fields_at`] reads them.
 pub(super) const FIELDS: [&str; FIELD_COUNT] = [
@@ -24,10 +24,11 @@ pub(super) const FIELDS: [&str; FIELD_COUNT] = [
     "last_updated",
     "start_time",
     "end_time",
+    "action_required_by",
 ];
 
 /// How many columns [`FIELDS`] holds, for reading the columns after them.
-pub(super) const FIELD_COUNT: usize = 9;
+pub(super) const FIELD_COUNT: usize = 10;
 
 /// `FIELDS` as a select or insert list, each column after `prefix` (`u.`, `r.` or nothing).
 pub(super) fn field_list(prefix: &str) -> String {
@@ -51,6 +52,7 @@ pub(super) struct FieldValues<'a> {
     pub last_updated: String,
     start_time: String,
     end_time: Option<String>,
+    action_required_by: Option<String>,
 }
 
 impl<'a> FieldValues<'a> {
@@ -66,6 +68,7 @@ impl<'a> FieldValues<'a> {
             last_updated: ts(f.last_updated),
             start_time: ts(f.start_time),
             end_time: f.end_time.map(ts),
+            action_required_by: f.action_required_by.map(ts),
         }
     }
 
@@ -81,6 +84,7 @@ impl<'a> FieldValues<'a> {
             &self.last_updated,
             &self.start_time,
             &self.end_time,
+            &self.action_required_by,
         ]
     }
 }
@@ -97,6 +101,7 @@ pub(super) fn fields_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Fields> {
         last_updated: time(row, at + 6)?,
         start_time: time(row, at + 7)?,
         end_time: opt_time(row, at + 8)?,
+        action_required_by: opt_time(row, at + 9)?,
     })
 }
 
@@ -176,6 +181,15 @@ pub(super) fn ids(row: &Row<'_>, i: usize) -> rusqlite::Result<Vec<RecordId>> {
     serde_json::from_str(value).map_err(|_| unreadable(i, value, "a JSON list of record IDs"))
 }
 
+/// Reads a JSON list of a table's unknown rows (`extra_rows`).
+pub(super) fn extra_rows(row: &Row<'_>, i: usize) -> rusqlite::Result<Vec<ExtraRow>> {
+    let value = text(row, i)?;
+    if value == "[]" {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str(value).map_err(|_| unreadable(i, value, "a JSON list of table rows"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,6 +206,7 @@ mod tests {
             last_updated: DateTime::UNIX_EPOCH,
             start_time: DateTime::UNIX_EPOCH,
             end_time: None,
+            action_required_by: None,
         };
         // serde_json's maps sort keys, so the order is checked on the text.
         let json = serde_json::to_string(&fields).unwrap();

@@ -4,8 +4,10 @@
 //! only SQL built here is fixed fragments and `?` placeholders, so a service
 //! name like `'; DROP TABLE records` is just a service nobody has.
 
+use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 
+use super::state::{closed_sql, now_value};
 use super::ts;
 pub use crate::model::Filter;
 use crate::model::Status;
@@ -23,6 +25,9 @@ pub(super) enum Target {
 pub(super) struct Clause {
     pub sql: String,
     pub params: Vec<Value>,
+    /// The time the question is asked at: what decides whether a Message
+    /// Center record is over, in this clause and in the rows read with it.
+    pub now: DateTime<Utc>,
 }
 
 impl Filter {
@@ -32,6 +37,7 @@ impl Filter {
             Target::Records => "r",
             Target::Updates => "u",
         };
+        let now = self.now.unwrap_or_else(Utc::now);
         let mut parts: Vec<String> = Vec::new();
         let mut params: Vec<Value> = Vec::new();
         if let Some(service) = &self.service {
@@ -47,12 +53,13 @@ impl Filter {
         }
         if let Some(closed) = self.closed {
             parts.push(match target {
-                Target::Records => "r.closed = ?".to_owned(),
-                Target::Updates => {
-                    "EXISTS (SELECT 1 FROM records c WHERE c.id = u.record_id AND c.closed = ?)"
-                        .to_owned()
-                }
+                Target::Records => format!("{} = ?", closed_sql("r")),
+                Target::Updates => format!(
+                    "EXISTS (SELECT 1 FROM records c WHERE c.id = u.record_id AND {} = ?)",
+                    closed_sql("c")
+                ),
             });
+            params.push(now_value(now));
             params.push(Value::Integer(i64::from(closed)));
         }
         if let Some(kind) = self.kind {
@@ -78,6 +85,7 @@ impl Filter {
                 parts.join(" AND ")
             },
             params,
+            now,
         }
     }
 

@@ -1,9 +1,10 @@
 //! What the archive holds, and the log of runs (import, sync, reparse) that filled it.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::state::{closed_sql, now_value};
 use super::{Store, StoreError, ts};
 
 /// One import, sync or reparse, as logged in the `runs` table.
@@ -45,7 +46,8 @@ pub struct ArchiveStatus {
     pub health_records: u64,
     /// Message Center records.
     pub message_records: u64,
-    /// Records whose current status is not closed.
+    /// Records not over: service health whose status is not closed, Message
+    /// Center whose End Time has not passed (or that has none).
     pub open_records: u64,
     /// Distinct updates in all timelines.
     pub updates: u64,
@@ -64,8 +66,8 @@ pub struct ArchiveStatus {
 }
 
 impl Store {
-    /// Counts what the archive holds.
-    pub fn status(&self) -> Result<ArchiveStatus, StoreError> {
+    /// Counts what the archive holds; open records are those not over at `now`.
+    pub fn status(&self, now: DateTime<Utc>) -> Result<ArchiveStatus, StoreError> {
         let fail = |e| self.err("reading the archive status", e);
         let count = |sql: &str| -> Result<u64, StoreError> {
             self.conn
@@ -92,7 +94,18 @@ impl Store {
             schema_version: self.schema_version()?,
             health_records: count("SELECT count(*) FROM records WHERE kind = 'health'")?,
             message_records: count("SELECT count(*) FROM records WHERE kind = 'message'")?,
-            open_records: count("SELECT count(*) FROM records WHERE NOT closed")?,
+            open_records: self
+                .conn
+                .query_row(
+                    &format!(
+                        "SELECT count(*) FROM records r WHERE NOT {}",
+                        closed_sql("r")
+                    ),
+                    [now_value(now)],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map(|n| n.max(0) as u64)
+                .map_err(fail)?,
             updates: count("SELECT count(*) FROM updates")?,
             raw_posts: count("SELECT count(*) FROM raw_posts")?,
             not_records: count("SELECT count(*) FROM rejects WHERE not_record")?,

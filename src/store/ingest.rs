@@ -285,6 +285,9 @@ pub(super) fn file_reject(
 }
 
 /// The fields that make two updates the same update, whichever posts carried them.
+///
+/// `extra_rows` are not part of it: two posts differing only in an unknown
+/// row are one update, which keeps the rows of the first post stored.
 fn content_hash(u: &Update) -> String {
     let f = &u.fields;
     // A tuple, not `Fields` itself: that would hash a JSON object, not this array.
@@ -307,6 +310,12 @@ fn content_hash(u: &Update) -> String {
     // Serializing plain strings and numbers cannot fail; an empty key would only weaken dedupe.
     let mut hasher = HashWriter(Xxh3::new());
     let _ = serde_json::to_writer(&mut hasher, &content);
+    // Fields added later join the hash only when present, so every update
+    // without them keeps the key it always had, and two posts differing only
+    // in an Action Required By Date stay two updates.
+    if let Some(by) = f.action_required_by {
+        let _ = serde_json::to_writer(&mut hasher, &("action_required_by", by));
+    }
     format!("{:032x}", hasher.0.digest128())
 }
 
@@ -325,13 +334,14 @@ impl std::io::Write for HashWriter {
 }
 
 /// Columns of `updates` that [`upsert_update`] writes besides the fields, in bind order.
-const UPDATE_COLUMNS: [&str; 6] = [
+const UPDATE_COLUMNS: [&str; 7] = [
     "record_id",
     "content_hash",
     "message",
     "machine_translation",
     "related_ids",
     "parser_version",
+    "extra_rows",
 ];
 
 static UPSERT_UPDATE: LazyLock<String> = LazyLock::new(|| {
@@ -350,14 +360,16 @@ fn upsert_update(tx: &Transaction<'_>, u: &Update, parser_version: u32) -> rusql
     let hash = content_hash(u);
     let id = u.id.as_str();
     let related = serde_json::to_string(&u.related_ids).unwrap_or_else(|_| "[]".into());
+    let extra = serde_json::to_string(&u.extra_rows).unwrap_or_else(|_| "[]".into());
     let fields = FieldValues::new(&u.fields);
-    let own: [&dyn ToSql; 6] = [
+    let own: [&dyn ToSql; UPDATE_COLUMNS.len()] = [
         &id,
         &hash,
         &u.message,
         &u.machine_translation,
         &related,
         &parser_version,
+        &extra,
     ];
     let inserted: Option<i64> = tx
         .prepare_cached(&UPSERT_UPDATE)?
@@ -429,10 +441,12 @@ mod tests {
                 last_updated: t("2023-03-29T18:23:04Z"),
                 start_time: t("2023-03-29T07:00:00Z"),
                 end_time: Some(t("2023-03-29T17:15:00Z")),
+                action_required_by: None,
             },
             message: "Title: x\n\nUser impact: \u{2019}y\u{2019}".into(),
             sections: Vec::new(),
             machine_translation: Some("管理者".into()),
+            extra_rows: Vec::new(),
             related_ids: Vec::new(),
             post: PostRef {
                 id: 907,
@@ -448,5 +462,20 @@ mod tests {
     fn content_hash_never_changes_for_the_same_update() {
         // Archives key updates by this hash: a new value would store every update twice.
         assert_eq!(content_hash(&update()), "92ff6d27cea196c7cb5a533739382691");
+    }
+
+    #[test]
+    fn only_a_present_action_date_or_never_an_extra_row_changes_the_hash() {
+        let mut u = update();
+        u.extra_rows.push(crate::model::ExtraRow {
+            name: "Is Resolved".into(),
+            text: "True".into(),
+        });
+        assert_eq!(content_hash(&u), content_hash(&update()));
+        u.fields.action_required_by = Some(u.fields.start_time);
+        let with_date = content_hash(&u);
+        assert_ne!(with_date, content_hash(&update()));
+        u.fields.action_required_by = Some(u.fields.last_updated);
+        assert_ne!(content_hash(&u), with_date);
     }
 }

@@ -8,6 +8,7 @@
 mod columns;
 mod filter;
 mod fts;
+mod heal;
 mod info;
 mod ingest;
 mod records;
@@ -17,6 +18,7 @@ mod schema;
 mod search;
 mod settle;
 mod sources;
+mod state;
 mod stats;
 mod tally;
 

@@ -6,17 +6,19 @@
 
 use std::sync::LazyLock;
 
-use rusqlite::{OptionalExtension, Row, params_from_iter};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 
 use super::columns::{
-    FIELD_COUNT, field_list, fields_at, ids, opt_time, parse_time, record_id, text, time,
-    unreadable,
+    FIELD_COUNT, extra_rows, field_list, fields_at, ids, opt_time, parse_time, record_id, text,
+    time, unreadable,
 };
 use super::filter::{Filter, Target};
+use super::state::is_closed;
 use super::{Store, StoreError};
 use crate::model::{
-    ArchivedUpdate, PostRef, Record, RecordDetail, RecordId, Related, Status, Step, Translation,
-    changes,
+    ArchivedUpdate, Kind, PostRef, Record, RecordDetail, RecordId, Related, Status, Step,
+    Translation, changes,
 };
 
 /// The columns [`record_at`] reads, on `records r`.
@@ -73,7 +75,7 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
         let mut rows = stmt.query(params_from_iter(params)).map_err(fail)?;
         while let Some(row) = rows.next().map_err(fail)? {
-            each(record_at(row, 0).map_err(fail)?)?;
+            each(record_at(row, 0, clause.now).map_err(fail)?)?;
         }
         Ok(())
     }
@@ -106,11 +108,16 @@ impl Store {
         Ok(())
     }
 
-    /// Everything about one record, or `None` when the archive does not hold it.
-    pub fn detail(&self, id: &RecordId) -> Result<Option<RecordDetail>, StoreError> {
+    /// Everything about one record, or `None` when the archive does not hold
+    /// it; whether it (and each related record) is over is judged at `now`.
+    pub fn detail(
+        &self,
+        id: &RecordId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<RecordDetail>, StoreError> {
         let fail = |e| self.err("reading a record", e);
         let sql = format!(
-            "SELECT {}, cu.message
+            "SELECT {}, cu.message, cu.extra_rows
              FROM records r JOIN updates cu ON cu.id = r.current_update_id WHERE r.id = ?1",
             record_columns()
         );
@@ -119,25 +126,30 @@ impl Store {
             .prepare_cached(&sql)
             .and_then(|mut stmt| {
                 stmt.query_row([id.as_str()], |row| {
-                    Ok((record_at(row, 0)?, row.get::<_, String>(RECORD_WIDTH)?))
+                    Ok((
+                        record_at(row, 0, now)?,
+                        row.get::<_, String>(RECORD_WIDTH)?,
+                        extra_rows(row, RECORD_WIDTH + 1)?,
+                    ))
                 })
                 .optional()
             })
             .map_err(fail)?;
-        let Some((record, message)) = head else {
+        let Some((record, message, extra_rows)) = head else {
             return Ok(None);
         };
         let machine_translation = self.translation(id).map_err(fail)?;
         let (timeline, mentioned) = self.timeline(id).map_err(fail)?;
         let related = mentioned
             .iter()
-            .map(|other| self.related(other))
+            .map(|other| self.related(other, now))
             .collect::<rusqlite::Result<_>>()
             .map_err(fail)?;
-        let mentioned_by = self.mentioned_by(id).map_err(fail)?;
+        let mentioned_by = self.mentioned_by(id, now).map_err(fail)?;
         Ok(Some(RecordDetail {
             record,
             message,
+            extra_rows,
             machine_translation,
             timeline,
             related,
@@ -208,15 +220,17 @@ impl Store {
         .collect()
     }
 
-    fn related(&self, other: &RecordId) -> rusqlite::Result<Related> {
+    fn related(&self, other: &RecordId, now: DateTime<Utc>) -> rusqlite::Result<Related> {
         let known = self
             .conn
-            .prepare_cached("SELECT title, status, closed FROM records WHERE id = ?1")?
+            .prepare_cached(
+                "SELECT title, status, closed, kind, end_time FROM records WHERE id = ?1",
+            )?
             .query_row([other.as_str()], |row| {
                 Ok((
                     row.get::<_, String>(0)?,
                     row.get_ref(1)?.as_str_or_null()?.map(Status::parse),
-                    row.get::<_, bool>(2)?,
+                    closed_at(row, 2, now)?,
                 ))
             })
             .optional()?;
@@ -238,38 +252,49 @@ impl Store {
         })
     }
 
-    fn mentioned_by(&self, id: &RecordId) -> rusqlite::Result<Vec<Related>> {
+    fn mentioned_by(&self, id: &RecordId, now: DateTime<Utc>) -> rusqlite::Result<Vec<Related>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT r.id, r.title, r.status, r.closed, r.last_updated
+            "SELECT DISTINCT r.id, r.title, r.status, r.closed, r.kind, r.end_time, r.last_updated
              FROM mentions m JOIN updates u ON u.id = m.update_id JOIN records r ON r.id = u.record_id
              WHERE m.related_id = ?1 AND r.id <> ?1
              ORDER BY r.last_updated DESC, r.id",
         )?;
-        stmt.query_map([id.as_str()], |row| {
+        stmt.query_map(params![id.as_str()], |row| {
             Ok(Related {
                 id: record_id(row, 0)?,
                 in_archive: true,
                 title: Some(row.get(1)?),
                 status: row.get_ref(2)?.as_str_or_null()?.map(Status::parse),
-                closed: Some(row.get(3)?),
+                closed: Some(closed_at(row, 3, now)?),
             })
         })?
         .collect()
     }
 }
 
-/// Reads a [`Record`] from [`record_columns`] starting at column `at`.
-pub(super) fn record_at(row: &Row<'_>, at: usize) -> rusqlite::Result<Record> {
+/// Reads a [`Record`] from [`record_columns`] starting at column `at`; whether
+/// it is over is judged at `now`.
+pub(super) fn record_at(row: &Row<'_>, at: usize, now: DateTime<Utc>) -> rusqlite::Result<Record> {
     let rest = at + 1 + FIELD_COUNT;
+    let fields = fields_at(row, at + 1)?;
     Ok(Record {
         id: record_id(row, at)?,
-        fields: fields_at(row, at + 1)?,
-        closed: row.get(rest)?,
+        closed: is_closed(fields.kind, fields.end_time, row.get(rest)?, now),
+        fields,
         update_count: row.get::<_, i64>(rest + 1)?.max(0) as u64,
         first_seen: time(row, rest + 2)?,
         related_ids: ids(row, rest + 3)?,
         link: row.get(rest + 4)?,
     })
+}
+
+/// Whether a record is over at `now`, from its `closed, kind, end_time` columns starting at `at`.
+fn closed_at(row: &Row<'_>, at: usize, now: DateTime<Utc>) -> rusqlite::Result<bool> {
+    let kind = match text(row, at + 1)? {
+        "message" => Kind::Message,
+        _ => Kind::Health,
+    };
+    Ok(is_closed(kind, opt_time(row, at + 2)?, row.get(at)?, now))
 }
 
 fn archived_update(row: &Row<'_>) -> rusqlite::Result<ArchivedUpdate> {

@@ -138,6 +138,15 @@ CREATE INDEX records_recent ON records(last_updated DESC, id);
 -- export --updates streams every update newest first.
 CREATE INDEX updates_recent ON updates(last_updated DESC, record_id);
 "#,
+    // 3: Message Center's Action Required By Date as a typed field, and every
+    // table row the parser does not know, kept on the update instead of dropped.
+    // Updates stored before stay without them until `reparse` (their raw posts
+    // still hold the rows).
+    r#"
+ALTER TABLE updates ADD COLUMN action_required_by TEXT;
+ALTER TABLE records ADD COLUMN action_required_by TEXT;
+ALTER TABLE updates ADD COLUMN extra_rows TEXT NOT NULL DEFAULT '[]';  -- JSON [{"name": …, "text": …}, …]
+"#,
 ];
 
 /// The schema version this build writes.

@@ -173,7 +173,7 @@ impl Store {
             let mut values = vec![Value::Text(rid)];
             values.extend(clause.params.iter().cloned());
             let found = record
-                .query_row(params_from_iter(values), |r| record_at(r, 0))
+                .query_row(params_from_iter(values), |r| record_at(r, 0, clause.now))
                 .optional()
                 .map_err(Stop::Sql)?;
             let Some(record) = found else {
@@ -241,13 +241,14 @@ impl Store {
             record_columns(),
             clause.sql
         );
+        let now = clause.now;
         values.extend(clause.params);
         values.push(filter.limit_value());
         let mut stmt = self.conn.prepare(&sql).map_err(Stop::Sql)?;
         let mut rows = stmt.query(params_from_iter(values)).map_err(Stop::Sql)?;
         let mut hits = 0;
         while let Some(row) = rows.next().map_err(Stop::Sql)? {
-            let record = record_at(row, 0).map_err(Stop::Sql)?;
+            let record = record_at(row, 0, now).map_err(Stop::Sql)?;
             let score: f64 = row.get(RECORD_WIDTH).map_err(Stop::Sql)?;
             let title: String = row.get(RECORD_WIDTH + 1).map_err(Stop::Sql)?;
             let translation: Option<String> = row.get(RECORD_WIDTH + 2).map_err(Stop::Sql)?;

@@ -4,11 +4,13 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use chrono::Utc;
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
-use super::columns::{field_list, fields_from_excluded};
+use super::columns::{field_list, fields_from_excluded, opt_time};
+use super::state::is_closed;
 use super::tally::{BatchOutcome, StatusChange};
-use crate::model::{RecordId, Status};
+use crate::model::{Kind, RecordId, Status};
 
 /// A record's state when the batch first touched it.
 #[derive(Clone)]
@@ -55,9 +57,19 @@ pub(super) fn settle(
     // bindings on return, and SQLite answers that by recompiling this query at its
     // next use (its plan depends on the bound ID), which cost a fifth of settling.
     let mut timeline = tx.prepare(TIMELINE)?;
+    let now = Utc::now();
     for (record, before) in ids {
         let after = recompute(tx, &mut timeline, &record)?;
-        let Some((update_id, status, service, title)) = after else {
+        let Some(Current {
+            update_id,
+            status,
+            service,
+            title,
+            kind,
+            end_time,
+            closed,
+        }) = after
+        else {
             continue;
         };
         let changed_status = before.current_update.is_none() || before.status != status;
@@ -76,6 +88,7 @@ pub(super) fn settle(
                 to: status,
                 service,
                 title,
+                closed: is_closed(kind, end_time, closed, now),
             });
         }
     }
@@ -83,7 +96,16 @@ pub(super) fn settle(
 }
 
 /// The update a record's state comes from, with what `--changes` reports of it.
-type Current = (i64, Option<String>, Option<String>, String);
+struct Current {
+    update_id: i64,
+    status: Option<String>,
+    service: Option<String>,
+    title: String,
+    kind: Kind,
+    end_time: Option<chrono::DateTime<Utc>>,
+    /// The stored `closed` column (for Message Center: it has an End Time).
+    closed: bool,
+}
 
 /// One update of a record, with what picks the current one and names its link.
 struct Candidate {
@@ -112,6 +134,9 @@ const TIMELINE: &str = "SELECT u.id, u.last_updated, p.modified_gmt, p.post_id, 
 
 /// Copies an update's fields into its record: `?1` the update, `?2` whether a
 /// service-health record is closed, `?3` update count, `?4` first seen, `?5` link.
+///
+/// A Message Center record's `closed` says only that it has an End Time: whether
+/// that time has passed is decided when the archive is read (see `state.rs`).
 static SETTLE_RECORD: LazyLock<String> = LazyLock::new(|| {
     format!(
         "INSERT INTO records(id, current_update_id, {}, closed, update_count, first_seen,
@@ -124,7 +149,7 @@ static SETTLE_RECORD: LazyLock<String> = LazyLock::new(|| {
            closed = excluded.closed, update_count = excluded.update_count,
            first_seen = excluded.first_seen, related_ids = excluded.related_ids,
            link = excluded.link
-         RETURNING current_update_id, status, service, title",
+         RETURNING current_update_id, status, service, title, kind, end_time, closed",
         field_list(""),
         field_list("u."),
         fields_from_excluded()
@@ -198,7 +223,18 @@ fn recompute(
     let found: Option<Current> = tx
         .prepare_cached(&SETTLE_RECORD)?
         .query_row(params![current.id, closed, count, first_seen, link], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok(Current {
+                update_id: r.get(0)?,
+                status: r.get(1)?,
+                service: r.get(2)?,
+                title: r.get(3)?,
+                kind: match r.get_ref(4)?.as_str()? {
+                    "message" => Kind::Message,
+                    _ => Kind::Health,
+                },
+                end_time: opt_time(r, 5)?,
+                closed: r.get(6)?,
+            })
         })
         .optional()?;
     Ok(found)

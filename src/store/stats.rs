@@ -11,6 +11,7 @@ use rusqlite::params_from_iter;
 
 use super::columns::{opt_time, text, time};
 use super::filter::{Filter, Target};
+use super::state::{closed_sql, now_value};
 use super::{Store, StoreError};
 use crate::model::{Count, Durations, Stats};
 
@@ -27,11 +28,14 @@ impl Store {
         };
         let sql = format!(
             "SELECT r.service, r.status, r.classification, substr(r.start_time, 1, 7),
-               r.kind, r.closed, r.start_time, r.end_time
+               r.kind, {}, r.start_time, r.end_time
              FROM records r WHERE {} {order} LIMIT ?",
+            closed_sql("r"),
             clause.sql
         );
-        let mut values = clause.params;
+        // The select list's `?` comes before the clause's.
+        let mut values = vec![now_value(clause.now)];
+        values.extend(clause.params);
         values.push(filter.limit_value());
         let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
         let mut rows = stmt.query(params_from_iter(values)).map_err(fail)?;

@@ -19,6 +19,9 @@ pub struct StatusChange {
     pub service: Option<String>,
     /// The record's title.
     pub title: String,
+    /// Whether the record is over after the batch; for Message Center, whether
+    /// its End Time had passed when the batch was written.
+    pub closed: bool,
 }
 
 /// What a batch changed.

@@ -513,15 +513,21 @@ fn an_archive_from_before_the_read_columns_answers_the_same_after_a_writer_upgra
             .into_iter()
             .map(|mut row| {
                 row["duration_minutes"] = Value::Null;
+                // Schema 3's column: an archive of schema 1 never held it.
+                row["action_required_by"] = Value::Null;
                 row
             })
             .collect()
     };
     let before = export();
-    // Take the archive back to schema 1: no related_ids/link on records, the old index.
+    // Take the archive back to schema 1: no related_ids/link on records, the old
+    // index, and none of schema 3's columns.
     let conn = a.conn();
     conn.execute_batch(
-        "DROP INDEX records_recent; DROP INDEX updates_recent;
+        "ALTER TABLE updates DROP COLUMN action_required_by;
+         ALTER TABLE records DROP COLUMN action_required_by;
+         ALTER TABLE updates DROP COLUMN extra_rows;
+         DROP INDEX records_recent; DROP INDEX updates_recent;
          ALTER TABLE records DROP COLUMN related_ids; ALTER TABLE records DROP COLUMN link;
          CREATE INDEX records_last_updated ON records(last_updated);
          PRAGMA user_version = 1;",
@@ -543,5 +549,5 @@ fn an_archive_from_before_the_read_columns_answers_the_same_after_a_writer_upgra
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }

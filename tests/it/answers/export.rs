@@ -38,7 +38,8 @@ fn csv_read_back_gives_the_stored_values() {
             "update_count",
             "related_ids",
             "link",
-            "closed"
+            "closed",
+            "action_required_by"
         ]
     );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
