@@ -93,7 +93,10 @@ fn stored_escapes_are_shown_as_text_in_every_human_output() {
 fn machine_rows_at_a_terminal_are_shown_as_text_and_piped_as_stored() {
     let a = tainted();
     let bin = env!("CARGO_BIN_EXE_healthfeed");
-    let line = format!("{bin} --db '{}' list --format csv", a.db().display());
+    let line = format!(
+        "{bin} --db '{}' --no-pager list --format csv",
+        a.db().display()
+    );
     // `script` gives the command a terminal for its stdout.
     let tty = Command::new("script")
         .args(["-qec", &line, "/dev/null"])

@@ -58,7 +58,7 @@ fn a_twelve_hour_post_rejected_by_an_older_parser_becomes_a_record_at_the_next_i
     let rejects = a.cmd(["rejects", "--format", "json"]).json();
     assert_eq!(rejects, serde_json::json!([]));
 
-    let answer = a.cmd(["query", "--json", "MC503292"]).json();
+    let answer = a.cmd(["query", "--format", "ndjson", "MC503292"]).json();
     assert_eq!(answer["kind"], "message");
     assert_eq!(answer["last_updated"], "2023-01-27T02:12:32Z");
     assert_eq!(answer["start_time"], "2023-01-26T22:47:05Z");

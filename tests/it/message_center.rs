@@ -53,7 +53,7 @@ fn an_announcement_is_open_until_its_end_time_has_passed() {
     assert_eq!(ids(&a, &["--closed"]), ["MC900002"]);
 
     // query, list, export, stats and status all say the same.
-    let future = a.cmd(["query", "--json", "MC900001"]).json();
+    let future = a.cmd(["query", "--format", "ndjson", "MC900001"]).json();
     assert_eq!(future["closed"], false);
     let text = a.cmd(["query", "MC900001"]).ok();
     assert!(text.contains("status        active"), "{text}");
@@ -141,7 +141,7 @@ fn action_required_by_goes_from_the_post_to_query_and_export() {
     assert_eq!(parsed[0]["action_required_by"], "2025-01-31T08:00:00Z");
     let a = Archive::new();
     a.import(fixture(ACTION));
-    let answer = a.cmd(["query", "--json", "MC938271"]).json();
+    let answer = a.cmd(["query", "--format", "ndjson", "MC938271"]).json();
     assert_eq!(answer["action_required_by"], "2025-01-31T08:00:00Z");
     assert_eq!(
         answer["timeline"][0]["action_required_by"],
@@ -170,7 +170,7 @@ fn action_required_by_goes_from_the_post_to_query_and_export() {
     // A post without the row has none.
     let b = Archive::new();
     b.import(fixture("message-center-planforchange.json"));
-    let answer = b.cmd(["query", "--json", "MC883199"]).json();
+    let answer = b.cmd(["query", "--format", "ndjson", "MC883199"]).json();
     assert_eq!(answer["action_required_by"], Value::Null);
 }
 
@@ -186,7 +186,7 @@ fn rows_the_parser_does_not_know_are_kept_and_shown_by_query() {
     assert_eq!(parsed[0]["extra_rows"], kept);
     let a = Archive::new();
     a.import(fixture(name));
-    let answer = a.cmd(["query", "--json", "TM527640"]).json();
+    let answer = a.cmd(["query", "--format", "ndjson", "TM527640"]).json();
     assert_eq!(answer["extra_rows"], kept);
     let text = a.cmd(["query", "TM527640"]).ok();
     let block = text
@@ -223,10 +223,10 @@ fn an_archive_of_schema_2_upgrades_and_reparse_fills_the_new_columns() {
         )
         .unwrap();
     // Readers leave an old archive alone; any writing command upgrades it.
-    a.cmd(["query", "--json", "MC938271"]).fails(5);
+    a.cmd(["query", "--format", "ndjson", "MC938271"]).fails(5);
     a.import(fixture("site-notice-no-table.json"));
     // Rows stored before the upgrade have neither yet.
-    let answer = a.cmd(["query", "--json", "MC938271"]).json();
+    let answer = a.cmd(["query", "--format", "ndjson", "MC938271"]).json();
     assert_eq!(answer["action_required_by"], Value::Null);
     let version: i64 = a
         .conn()
@@ -234,9 +234,9 @@ fn an_archive_of_schema_2_upgrades_and_reparse_fills_the_new_columns() {
         .unwrap();
     assert_eq!(version, 3);
     a.cmd(["reparse"]).ok();
-    let answer = a.cmd(["query", "--json", "MC938271"]).json();
+    let answer = a.cmd(["query", "--format", "ndjson", "MC938271"]).json();
     assert_eq!(answer["action_required_by"], "2025-01-31T08:00:00Z");
-    let answer = a.cmd(["query", "--json", "TM527640"]).json();
+    let answer = a.cmd(["query", "--format", "ndjson", "TM527640"]).json();
     assert_eq!(answer["extra_rows"].as_array().unwrap().len(), 3);
 }
 
