@@ -189,6 +189,7 @@ impl Site {
     /// Every post, oldest modification first, as one JSON array keeping only
     /// the comma-separated `fields` (as `_fields` does): what a full walk
     /// receives, saved as one file for `healthfeed import`.
+    #[allow(dead_code, reason = "only benches/sync.rs uses it")]
     pub fn export(&self, fields: &str) -> String {
         let fields: Vec<&str> = fields.split(',').map(str::trim).collect();
         let mut posts: Vec<&StoredPost> = self.posts.values().collect();
