@@ -145,8 +145,19 @@ struct Rows<'a> {
     translation: Option<ElementRef<'a>>,
 }
 
-/// Parses one decoded post.
+/// Parses one decoded post, its message split into [`Update::sections`].
 pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
+    parse(post, true)
+}
+
+/// [`parse_post`] leaving `sections` empty: the archive keeps only the
+/// message and splits it again where it is shown ([`sections_of`]), so
+/// splitting every stored post would be work nobody reads.
+pub fn parse_post_unsplit(post: &Post) -> Result<Update, ParseError> {
+    parse(post, false)
+}
+
+fn parse(post: &Post, split: bool) -> Result<Update, ParseError> {
     let pid = post.meta.id;
     let content = post
         .content
@@ -243,7 +254,11 @@ pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
         last_updated,
         start_time,
         end_time,
-        sections: sections::split(&paragraphs, kind),
+        sections: if split {
+            sections::split(&paragraphs, kind)
+        } else {
+            Vec::new()
+        },
         message,
         machine_translation: rows.translation.map(text::render).filter(|s| !s.is_empty()),
         related_ids,
