@@ -7,7 +7,6 @@ pub mod export;
 pub mod import;
 pub mod list;
 pub mod parse;
-pub mod pipeline;
 pub mod query;
 pub mod reparse;
 pub mod search;
@@ -19,24 +18,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-/// An error and its causes on one line, each cause once: some messages
-/// already quote their cause, and repeating it would only add noise. Used for
-/// what the CLI prints and for what the run log keeps, so both read the same.
-pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = String::new();
-    let mut cause = Some(error);
-    while let Some(e) = cause {
-        let part = e.to_string();
-        if !text.contains(&part) {
-            if !text.is_empty() {
-                text.push_str(": ");
-            }
-            text.push_str(&part);
-        }
-        cause = e.source();
-    }
-    text
-}
+pub use crate::describe::describe;
 
 /// A named input: a file path, or `-` for standard input.
 #[derive(Debug, Clone)]

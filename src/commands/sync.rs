@@ -6,14 +6,15 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::pipeline;
 use crate::fetch::{Client, Cursor, FetchError, Page, PostsUrl, Source};
 use crate::model::PostRef;
+use crate::pipeline;
 use crate::store::{BatchOutcome, Incoming, Outcome, StatusChange, Store, StoreError, SyncLock};
 
 /// The site synced when no `--source` is given.
@@ -222,21 +223,22 @@ fn walk(
     // Fetching and parsing run one page ahead of storing, on a second thread:
     // the network wait and the parser overlap with SQLite's writes. The channel
     // holds one page, so at most two pages are in memory and one request in flight.
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Judged, FetchError>>(1);
-        scope.spawn(move || {
-            for page in client.walk(posts_url, cursor) {
-                let judged = page.map(|page| {
-                    let verdicts = page.posts.iter().map(|p| pipeline::judge(p)).collect();
-                    Judged { page, verdicts }
-                });
-                let failed = judged.is_err();
-                // The receiver is gone when storing failed: stop fetching.
-                if tx.send(judged).is_err() || failed {
-                    break;
-                }
+    let produce = |tx: SyncSender<Result<Judged, FetchError>>| {
+        for page in client.walk(posts_url, cursor) {
+            let judged = page.map(|mut page| {
+                // The walk decoded each post to read its time; the parser takes it from there.
+                let decoded = std::mem::take(&mut page.decoded);
+                let verdicts = decoded.into_iter().map(pipeline::judge).collect();
+                Judged { page, verdicts }
+            });
+            let failed = judged.is_err();
+            // The receiver is gone when storing failed: stop fetching.
+            if tx.send(judged).is_err() || failed {
+                break;
             }
-        });
+        }
+    };
+    pipeline::ahead(1, produce, |rx| {
         for judged in rx {
             let Judged { page, verdicts } = match judged {
                 Ok(judged) => judged,
