@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::mpsc::SyncSender;
 
-use super::{Exit, Input, pipeline};
+use super::{Exit, Input};
 use crate::input::{InputError, PostReader};
-
-use crate::model::PostRef;
+use crate::model::{Post, PostRef};
+use crate::pipeline;
 use crate::store::{BatchOutcome, Incoming, Outcome, Store, StoreError};
 
 /// Posts per transaction: big enough to amortise commits, small enough to keep memory flat.
@@ -104,18 +104,20 @@ fn import_all(
     on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     // Reading and parsing run on a second thread, one chunk ahead of storing:
-    // the parser and SQLite's writes then use both cores. The one-slot channel
-    // keeps at most two chunks in memory.
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Chunk, Error>>(1);
-        scope.spawn(move || read_all(sources, &tx));
-        let mut total = BatchOutcome::default();
-        for chunk in rx {
-            total.absorb(write_chunk(store, chunk?, on_event)?);
-            on_event(Event::Stored { posts: total.posts });
-        }
-        Ok(total)
-    })
+    // the parser and SQLite's writes then use both cores. A one-chunk channel
+    // keeps memory flat.
+    pipeline::ahead(
+        1,
+        |tx| read_all(sources, &tx),
+        |rx| {
+            let mut total = BatchOutcome::default();
+            for chunk in rx {
+                total.absorb(write_chunk(store, chunk?, on_event)?);
+                on_event(Event::Stored { posts: total.posts });
+            }
+            Ok(total)
+        },
+    )
 }
 
 /// Parsed posts of one input, ready to store.
@@ -159,7 +161,7 @@ fn read_all(sources: &[Input], tx: &SyncSender<Result<Chunk, Error>>) {
                     return;
                 }
             };
-            chunk.verdicts.push(pipeline::judge(&json));
+            chunk.verdicts.push(pipeline::judge(Post::from_json(&json)));
             chunk.jsons.push(json);
             if chunk.jsons.len() == BATCH {
                 let full = std::mem::replace(&mut chunk, Chunk::new(input.clone()));

@@ -12,7 +12,6 @@ pub mod heal;
 pub mod import;
 pub mod list;
 pub mod parse;
-pub mod pipeline;
 pub mod query;
 pub mod rejects;
 pub mod reparse;
@@ -97,24 +96,7 @@ impl From<io::Error> for Error {
     }
 }
 
-/// An error and its causes on one line, each cause once: some messages
-/// already quote their cause, and repeating it would only add noise. Used for
-/// what the CLI prints and for what the run log keeps, so both read the same.
-pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = String::new();
-    let mut cause = Some(error);
-    while let Some(e) = cause {
-        let part = e.to_string();
-        if !text.contains(&part) {
-            if !text.is_empty() {
-                text.push_str(": ");
-            }
-            text.push_str(&part);
-        }
-        cause = e.source();
-    }
-    text
-}
+pub use crate::describe::describe;
 
 /// The archive to use: `db` when given (from `--db` or `HEALTHFEED_DB`), else
 /// `healthfeed.db` in the platform's data folder.

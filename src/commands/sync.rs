@@ -1,19 +1,22 @@
 //! `healthfeed sync`: fetch → parse → store, one committed page at a time.
 //!
-//! Each page is stored in one transaction together with the walk's mark for
-//! it, so a sync killed at any point resumes after its last committed page and
-//! never skips a post. One sync per archive: an OS lock beside the file.
+//! Pages are stored in transactions that each end with the walk's mark for
+//! their last page (one page each, or about an import's batch of pages in a
+//! backfill), so a sync killed at any point resumes after its last committed
+//! page and never skips a post. One sync per archive: an OS lock beside the file.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Exit, pipeline};
+use super::Exit;
 use crate::fetch::{self, Client, Cursor, FetchError, Page, PostsUrl, Source};
 use crate::model::PostRef;
+use crate::pipeline;
 use crate::store::{BatchOutcome, Incoming, Outcome, StatusChange, Store, StoreError, SyncLock};
 
 /// The site synced when no `--source` is given.
@@ -269,7 +272,7 @@ fn sync_source(
     }
 }
 
-/// Walks `posts_url` from `cursor`, storing each page with its mark; returns the fetch failure that ended it.
+/// Walks `posts_url` from `cursor`, storing its pages with their marks; returns the fetch failure that ended it.
 fn walk(
     store: &mut Store,
     Route {
@@ -285,62 +288,133 @@ fn walk(
     progress(Progress::Source {
         url: posts_url.as_str(),
     });
-    // Fetching and parsing run one page ahead of storing, on a second thread:
-    // the network wait and the parser overlap with SQLite's writes. The channel
-    // holds one page, so at most two pages are in memory and one request in flight.
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Judged, FetchError>>(1);
-        scope.spawn(move || {
-            for page in client.walk(posts_url, cursor) {
-                let judged = page.map(|page| {
-                    let verdicts = page.posts.iter().map(|p| pipeline::judge(p)).collect();
-                    Judged { page, verdicts }
-                });
-                let failed = judged.is_err();
-                // The receiver is gone when storing failed: stop fetching.
-                if tx.send(judged).is_err() || failed {
-                    break;
-                }
+    // Fetching and parsing run ahead of storing, on a second thread: the
+    // network wait and the parser overlap with SQLite's writes, with one
+    // request in flight.
+    let produce = |tx: SyncSender<Result<Judged, FetchError>>| {
+        for page in client.walk(posts_url, cursor) {
+            let judged = page.map(|mut page| {
+                // The walk decoded each post to read its time; the parser takes it from there.
+                let decoded = std::mem::take(&mut page.decoded);
+                let verdicts = decoded.into_iter().map(pipeline::judge).collect();
+                Judged { page, verdicts }
+            });
+            let failed = judged.is_err();
+            // The receiver is gone when storing failed: stop fetching.
+            if tx.send(judged).is_err() || failed {
+                break;
             }
-        });
+        }
+    };
+    // A walk from the start of the feed is a bulk load, as an import is: it
+    // writes through a rollback journal when it has the archive to itself
+    // (see Store::begin_bulk). Later walks, small and run by cron while a
+    // reader may be open, stay in WAL, where readers never hold up a commit.
+    let bulk = cursor == Cursor::start() && store.begin_bulk();
+    // A bulk walk commits about an import's batch at a time (whole pages, with
+    // the mark of the last one): per-transaction work (journal, full-text
+    // segment, settling) is then paid a fifth as often. Other walks commit each
+    // page as it comes, so a slow site's progress is kept page by page.
+    let mut sink = Sink {
+        store,
+        origin,
+        keep_changes,
+        report,
+        progress,
+    };
+    // The channel holds one page (two in memory), or a bulk batch's worth so
+    // that fetching goes on while a batch commits.
+    let depth = if bulk { BULK_PAGES_AHEAD } else { 1 };
+    let result = pipeline::ahead(depth, produce, |rx| {
+        let mut held: Vec<Judged> = Vec::new();
+        let mut held_posts = 0;
         for judged in rx {
-            let Judged { page, verdicts } = match judged {
+            let judged = match judged {
                 Ok(judged) => judged,
-                Err(e) => return Ok(Some(e)),
-            };
-            let posts = page
-                .posts
-                .iter()
-                .zip(verdicts)
-                .map(|(json, (meta, outcome))| Incoming {
-                    json,
-                    meta,
-                    outcome,
-                })
-                .collect();
-            let batch = pipeline::batch(origin, posts, Some(page.cursor_after.to_string()));
-            let mut outcome = store.ingest(&batch)?;
-            for post in &batch.posts {
-                if let Outcome::Rejected { not_record, reason } = &post.outcome {
-                    progress(Progress::Rejected {
-                        post: post.meta.as_ref().map(|m| m.id),
-                        not_record: *not_record,
-                        reason,
-                    });
+                Err(e) => {
+                    // The pages before the failure are good: keep them.
+                    sink.store(held)?;
+                    return Ok(Some(e));
                 }
+            };
+            held_posts += judged.page.posts.len();
+            held.push(judged);
+            if !bulk || held_posts >= BULK_POSTS {
+                sink.store(std::mem::take(&mut held))?;
+                held_posts = 0;
             }
-            if !keep_changes {
-                outcome.changes.clear();
+        }
+        sink.store(held)?;
+        Ok(None)
+    });
+    // As for import: past a busy timeout, switching back would only wait again;
+    // the next open returns to WAL.
+    if bulk && !matches!(result, Err(StoreError::Busy { .. })) {
+        sink.store.end_bulk();
+    }
+    result
+}
+
+/// Posts a bulk walk stores per transaction, in whole pages: an import's batch.
+const BULK_POSTS: usize = 500;
+
+/// Judged pages a bulk walk's producer may have ready beyond those in hand.
+const BULK_PAGES_AHEAD: usize = 5;
+
+/// Where a walk's judged pages go: the archive, the report and the progress bar.
+struct Sink<'s> {
+    store: &'s mut Store,
+    origin: &'s str,
+    keep_changes: bool,
+    report: &'s mut SourceReport,
+    progress: &'s mut dyn FnMut(Progress<'_>),
+}
+
+impl Sink<'_> {
+    /// Stores `pages` in one transaction together with the mark of the last
+    /// one: a crash leaves the archive at an earlier mark, never past a page
+    /// it does not hold.
+    fn store(&mut self, pages: Vec<Judged>) -> Result<(), StoreError> {
+        let Some(last) = pages.last() else {
+            return Ok(());
+        };
+        let cursor = last.page.cursor_after.to_string();
+        let (pages, verdicts): (Vec<Page>, Vec<_>) =
+            pages.into_iter().map(|j| (j.page, j.verdicts)).unzip();
+        let posts = pages
+            .iter()
+            .zip(verdicts)
+            .flat_map(|(page, verdicts)| page.posts.iter().zip(verdicts))
+            .map(|(json, (meta, outcome))| Incoming {
+                json,
+                meta,
+                outcome,
+            })
+            .collect();
+        let batch = pipeline::batch(self.origin, posts, Some(cursor));
+        let mut outcome = self.store.ingest(&batch)?;
+        for post in &batch.posts {
+            if let Outcome::Rejected { not_record, reason } = &post.outcome {
+                (self.progress)(Progress::Rejected {
+                    post: post.meta.as_ref().map(|m| m.id),
+                    not_record: *not_record,
+                    reason,
+                });
             }
-            report.outcome.absorb(outcome);
-            report.pages += 1;
-            progress(Progress::Page {
+        }
+        if !self.keep_changes {
+            outcome.changes.clear();
+        }
+        self.report.outcome.absorb(outcome);
+        for page in &pages {
+            self.report.pages += 1;
+            (self.progress)(Progress::Page {
                 posts: page.posts.len(),
                 total: page.total,
             });
         }
-        Ok(None)
-    })
+        Ok(())
+    }
 }
 
 /// Where one walk goes: the source's origin, its posts route, and the mark to start after.

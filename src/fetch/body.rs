@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use reqwest::blocking::Response;
 use reqwest::header::HeaderMap;
 
-use super::http::error_chain;
+use crate::describe::describe;
 use crate::input::PostReader;
 
 pub(super) enum Capped {
@@ -35,7 +35,7 @@ pub(super) fn read_capped(response: &mut Response, cap: u64) -> Result<Vec<u8>, 
         Ok(_) => Ok(body),
         Err(e) => Err(Capped::Broken {
             read: body.len() as u64,
-            detail: error_chain(&e),
+            detail: describe(&e),
         }),
     }
 }

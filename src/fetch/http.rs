@@ -20,6 +20,7 @@ use super::body::{
     wp_error,
 };
 use super::error::{Failure, FetchError, RedirectProblem, status_text};
+use crate::describe::describe;
 
 /// Largest error body read for its WordPress `{code, message}`.
 const ERROR_BODY_CAP: u64 = 64 * 1024;
@@ -122,7 +123,7 @@ impl Client {
             builder = builder.no_proxy();
         }
         let http = builder.build().map_err(|e| FetchError::Setup {
-            reason: error_chain(&e),
+            reason: describe(&e),
         })?;
         Ok(Client {
             http,
@@ -419,7 +420,7 @@ fn same_site(from: &Url, to: &Url) -> bool {
 fn transport_failure(e: reqwest::Error) -> Failure {
     // The URL is already in every message; reqwest would repeat it.
     let e = e.without_url();
-    let detail = error_chain(&e);
+    let detail = describe(&e);
     if e.is_timeout() {
         Failure::Timeout { detail }
     } else if e.is_connect() {
@@ -427,20 +428,6 @@ fn transport_failure(e: reqwest::Error) -> Failure {
     } else {
         Failure::Other { detail }
     }
-}
-
-/// An error and its sources, `: `-joined, skipping repeats.
-pub(super) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if parts.last().is_none_or(|last| !last.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use super::discover::PostsUrl;
 use super::error::FetchError;
 use super::http::{Client, Mode, Reply};
 use super::{Cursor, FIELDS};
-use crate::model::Post;
+use crate::model::{Post, PostShapeError};
 
 /// One answer of the walk: posts to store, and the cursor to commit with them.
 #[derive(Debug, Clone)]
@@ -21,6 +21,9 @@ pub struct Page {
     /// again in a later page (the store dedupes); one without a numeric `id`
     /// or a `modified_gmt` is delivered too, for the store to record as a reject.
     pub posts: Vec<Box<str>>,
+    /// Each post of `posts`, in the same order, as the walk decoded it to read
+    /// its modified time: handed on so that no one decodes it again.
+    pub decoded: Vec<Result<Post, PostShapeError>>,
     /// The cursor that is safe to commit once these posts (and all earlier pages) are stored.
     pub cursor_after: Cursor,
     /// `X-WP-Total` of the walk's first answer: posts modified after the starting cursor.
@@ -121,8 +124,8 @@ impl Walk<'_> {
             self.total = total;
         }
         let url_text = url.to_string();
-        let posts = posts.unwrap_or_default();
-        let times: Vec<DateTime<Utc>> = posts.iter().filter_map(|p| modified(p)).collect();
+        let posts = Posts::decode(posts.unwrap_or_default());
+        let times: Vec<DateTime<Utc>> = posts.decoded.iter().filter_map(modified).collect();
         if !ascending(&times) {
             return Err(FetchError::IgnoredFilter {
                 url: url_text,
@@ -138,7 +141,7 @@ impl Walk<'_> {
             });
         }
         let newest = times.iter().copied().max();
-        if !is_full(total, posts.len(), self.per_page) {
+        if !is_full(total, posts.raw.len(), self.per_page) {
             // Everything after the mark is in this page.
             self.state = State::Done;
             if newest.is_some() {
@@ -186,8 +189,8 @@ impl Walk<'_> {
         } = self.client.get_posts(&url, Mode::Walk)?;
         let url_text = url.to_string();
         let past_end = posts.is_none();
-        let posts = posts.unwrap_or_default();
-        if posts.iter().filter_map(|p| modified(p)).any(|t| t != at) {
+        let posts = Posts::decode(posts.unwrap_or_default());
+        if posts.decoded.iter().filter_map(modified).any(|t| t != at) {
             return Err(FetchError::IgnoredFilter {
                 url: url_text,
                 param: "modified_after or modified_before",
@@ -214,7 +217,7 @@ impl Walk<'_> {
         let last = past_end
             || match total_pages {
                 Some(pages) => page >= pages,
-                None => posts.len() < self.per_page as usize,
+                None => posts.raw.len() < self.per_page as usize,
             };
         if last {
             self.pos = Some(at);
@@ -234,7 +237,7 @@ impl Walk<'_> {
     /// when it has no posts and moves no cursor.
     fn page(
         &mut self,
-        posts: Vec<Box<str>>,
+        posts: Posts,
         candidate: Option<DateTime<Utc>>,
         server_now: Option<DateTime<Utc>>,
         url: String,
@@ -250,11 +253,12 @@ impl Walk<'_> {
                 self.committed = Some(safe);
             }
         }
-        if posts.is_empty() && self.committed == before {
+        if posts.raw.is_empty() && self.committed == before {
             return None;
         }
         Some(Page {
-            posts,
+            posts: posts.raw,
+            decoded: posts.decoded,
             cursor_after: Cursor {
                 modified_after: self.committed,
             },
@@ -329,9 +333,22 @@ fn is_full(total: Option<u64>, len: usize, per_page: u32) -> bool {
     len >= per_page as usize || total.is_some_and(|total| total > len as u64)
 }
 
+/// A page's posts as received, each beside its decoding.
+struct Posts {
+    raw: Vec<Box<str>>,
+    decoded: Vec<Result<Post, PostShapeError>>,
+}
+
+impl Posts {
+    fn decode(raw: Vec<Box<str>>) -> Self {
+        let decoded = raw.iter().map(|p| Post::from_json(p)).collect();
+        Posts { raw, decoded }
+    }
+}
+
 /// A post's modified time, read as the store reads it; `None` if it has no id or time.
-fn modified(raw: &str) -> Option<DateTime<Utc>> {
-    Post::from_json(raw).ok()?.meta.modified_gmt
+fn modified(post: &Result<Post, PostShapeError>) -> Option<DateTime<Utc>> {
+    post.as_ref().ok()?.meta.modified_gmt
 }
 
 /// A time as WordPress reads it: whole seconds with an explicit UTC offset
@@ -392,6 +409,10 @@ mod tests {
             "newest first"
         );
         assert!(ascending(&[]));
+    }
+
+    fn modified(raw: &str) -> Option<DateTime<Utc>> {
+        super::modified(&Post::from_json(raw))
     }
 
     #[test]

@@ -183,8 +183,19 @@ impl Rows<'_> {
     }
 }
 
-/// Parses one decoded post.
+/// Parses one decoded post, its message split into [`Update::sections`].
 pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
+    parse(post, true)
+}
+
+/// [`parse_post`] leaving `sections` empty: the archive keeps only the
+/// message and splits it again where it is shown ([`sections_of`]), so
+/// splitting every stored post would be work nobody reads.
+pub fn parse_post_unsplit(post: &Post) -> Result<Update, ParseError> {
+    parse(post, false)
+}
+
+fn parse(post: &Post, split: bool) -> Result<Update, ParseError> {
     let pid = post.meta.id;
     let content = post
         .content
@@ -290,7 +301,11 @@ pub fn parse_post(post: &Post) -> Result<Update, ParseError> {
             end_time,
             action_required_by,
         },
-        sections: sections::split(&paragraphs, kind),
+        sections: if split {
+            sections::split(&paragraphs, kind)
+        } else {
+            Vec::new()
+        },
         message,
         machine_translation: rows.translation.map(text::render).filter(|s| !s.is_empty()),
         extra_rows: rows

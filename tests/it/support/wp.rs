@@ -186,6 +186,29 @@ impl Site {
         self.log.len()
     }
 
+    /// Every post, oldest modification first, as one JSON array keeping only
+    /// the comma-separated `fields` (as `_fields` does): what a full walk
+    /// receives, saved as one file for `healthfeed import`.
+    #[allow(dead_code, reason = "only benches/sync.rs uses it")]
+    pub fn export(&self, fields: &str) -> String {
+        let fields: Vec<&str> = fields.split(',').map(str::trim).collect();
+        let mut posts: Vec<&StoredPost> = self.posts.values().collect();
+        posts.sort_by_key(|p| p.modified);
+        let items: Vec<Value> = posts
+            .iter()
+            .map(|p| {
+                let kept = p
+                    .json
+                    .iter()
+                    .filter(|(k, _)| fields.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                Value::Object(kept)
+            })
+            .collect();
+        serde_json::to_string(&items).expect("posts serialize")
+    }
+
     /// Every post's id and `modified_gmt`, as a complete walk should deliver them.
     pub fn current(&self) -> BTreeMap<u64, String> {
         self.posts

@@ -1,12 +1,20 @@
-//! The one path every post takes into the archive, whether imported or synced.
+//! The one path every post takes into the archive, whether imported or synced:
+//! a decoded post is judged by the parser, judged posts go to the store in
+//! batches, and reading runs on a second thread ahead of storing.
+//!
+//! It sits between the layers it joins (`model`, `parse`, `store`) and the
+//! commands that use it, so no command reaches into another for it.
 
-use crate::model::{Post, PostRef};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use crate::model::{Post, PostRef, PostShapeError};
 use crate::parse::{self, PARSER_VERSION};
 use crate::store::{Batch, Incoming, Outcome};
 
-/// Parses one raw post into what the store needs: its id and dates, and the verdict.
-pub fn judge(json: &str) -> (Option<PostRef>, Outcome) {
-    let post = match Post::from_json(json) {
+/// What the parser makes of one decoded post: its id and dates, and the
+/// verdict. The message is not split into sections: the store does not keep them.
+pub fn judge(post: Result<Post, PostShapeError>) -> (Option<PostRef>, Outcome) {
+    let post = match post {
         Ok(post) => post,
         Err(e) => {
             let reason = parse::ParseError::from(e).to_string();
@@ -19,7 +27,7 @@ pub fn judge(json: &str) -> (Option<PostRef>, Outcome) {
             );
         }
     };
-    let outcome = match parse::parse_post(&post) {
+    let outcome = match parse::parse_post_unsplit(&post) {
         Ok(update) => Outcome::Update(Box::new(update)),
         Err(e) => Outcome::Rejected {
             not_record: e.is_not_record(),
@@ -27,6 +35,29 @@ pub fn judge(json: &str) -> (Option<PostRef>, Outcome) {
         },
     };
     (Some(post.meta), outcome)
+}
+
+/// [`judge`] of a post still in its JSON text, for posts read back from the archive.
+pub fn judge_json(json: &str) -> (Option<PostRef>, Outcome) {
+    judge(Post::from_json(json))
+}
+
+/// Runs `produce` on a second thread while `consume` runs on this one, joined
+/// by a channel of `depth` items: reading and parsing overlap with SQLite's
+/// writes, and at most `depth` items wait in memory besides the two in hand.
+///
+/// When `consume` returns early (storing failed), the channel closes and the
+/// producer's next send fails: a producer should stop at its first failed send.
+pub fn ahead<T: Send, R>(
+    depth: usize,
+    produce: impl FnOnce(SyncSender<T>) + Send,
+    consume: impl FnOnce(Receiver<T>) -> R,
+) -> R {
+    std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel(depth);
+        scope.spawn(move || produce(tx));
+        consume(rx)
+    })
 }
 
 /// A batch of already-judged posts from one origin, stamped with the current parser version.
