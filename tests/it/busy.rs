@@ -6,16 +6,21 @@ use std::time::{Duration, Instant};
 
 use crate::support::{Archive, fixture};
 
-#[test]
-fn a_writer_waits_out_a_bulk_import_instead_of_failing_at_once() {
+/// The sample archive, and a connection holding it as a running import does:
+/// in rollback-journal mode, with a write transaction open.
+fn held() -> (Archive, rusqlite::Connection) {
     let a = Archive::new();
     a.import(fixture("feed/m365jp-sample.json"));
-    // What an import does while it runs: the archive in rollback-journal mode,
-    // a write transaction open.
     let holder = a.conn();
     holder
         .execute_batch("PRAGMA journal_mode = TRUNCATE; BEGIN IMMEDIATE; DELETE FROM runs;")
         .unwrap();
+    (a, holder)
+}
+
+#[test]
+fn a_writer_waits_out_a_bulk_import_instead_of_failing_at_once() {
+    let (a, holder) = held();
     let release = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(1500));
         holder.execute_batch("ROLLBACK").unwrap();
@@ -33,12 +38,7 @@ fn a_writer_waits_out_a_bulk_import_instead_of_failing_at_once() {
 
 #[test]
 fn a_writer_that_gives_up_says_how_long_it_really_waited() {
-    let a = Archive::new();
-    a.import(fixture("feed/m365jp-sample.json"));
-    let holder = a.conn();
-    holder
-        .execute_batch("PRAGMA journal_mode = TRUNCATE; BEGIN IMMEDIATE; DELETE FROM runs;")
-        .unwrap();
+    let (a, holder) = held();
     let started = Instant::now();
     let err = a
         .cmd(["reparse"])

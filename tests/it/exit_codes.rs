@@ -3,23 +3,13 @@
 
 use std::time::Duration;
 
-use crate::support::{Archive, fixture};
+use crate::support::{Archive, fixture, unreachable_posts_url};
 
 /// An archive holding the bundled sample feed.
 fn sample() -> Archive {
     let a = Archive::new();
     a.import(fixture("feed/m365jp-sample.json"));
     a
-}
-
-/// A loopback port nothing listens on: connections are refused at once.
-fn closed_port_url() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("http://127.0.0.1:{port}/wp-json/wp/v2/posts")
 }
 
 #[test]
@@ -49,7 +39,7 @@ fn three_for_a_file_that_cannot_be_read_or_written() {
 #[test]
 fn four_when_the_feed_cannot_be_fetched() {
     let a = Archive::new();
-    let url = closed_port_url();
+    let url = unreachable_posts_url();
     a.cmd(["sync", "--retries", "0", "--source", &url]).fails(4);
 }
 

@@ -5,7 +5,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{Archive, cmd};
+use crate::support::{Archive, cmd, unreachable_posts_url};
 
 #[test]
 fn a_folder_as_the_archive_says_it_is_a_folder() {
@@ -48,12 +48,7 @@ fn a_fifo_as_the_archive_is_refused_without_hanging() {
 
 #[test]
 fn a_wait_longer_than_the_clock_counts_does_not_panic() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}/wp-json/wp/v2/posts");
+    let url = unreachable_posts_url();
     Archive::new()
         .cmd(["sync", "--retries", "0", "--wait", "18446744073709551615"])
         .args(["--source", &url])
@@ -84,12 +79,7 @@ fn durations_take_units_and_zero_only_where_it_means_something() {
     assert!(zero.stderr.contains("more than 0"), "{}", zero.stderr);
     let typo = a.cmd(["sync", "--wait", "5 minutes"]).fails(2);
     assert!(typo.stderr.contains("30s, 1.5s, 5m"), "{}", typo.stderr);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("http://127.0.0.1:{port}/wp-json/wp/v2/posts");
+    let url = unreachable_posts_url();
     // `1m` and `1.5` were refused with "invalid digit found in string".
     a.cmd(["sync", "--retries", "0", "--timeout", "1m", "--wait", "1.5"])
         .args(["--source", &url])

@@ -23,6 +23,17 @@ pub fn fixture(name: &str) -> PathBuf {
     fixtures().join(name)
 }
 
+/// A posts URL on a loopback port nothing listens on (bound, then freed):
+/// every connection is refused at once.
+pub fn unreachable_posts_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}/wp-json/wp/v2/posts")
+}
+
 /// `healthfeed` as a plain process, for tests that spawn, kill or pipe it.
 pub fn healthfeed() -> Command {
     isolated(Command::new(BIN))
