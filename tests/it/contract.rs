@@ -117,3 +117,43 @@ fn color_always_colours_a_pipe_and_never_turns_a_terminal_plain() {
     let never = a.cmd(["--color", "never", "list"]).ok();
     assert!(!never.contains(esc));
 }
+
+#[test]
+fn query_aligns_its_fields_by_display_width_with_colour_forced() {
+    let a = sample();
+    let coloured = a
+        .cmd(["--color", "always", "query", "EX529801"])
+        .env_remove("NO_COLOR")
+        .ok();
+    assert!(coloured.contains('\u{1b}'), "colour was forced");
+    // What a terminal shows: the text without its SGR sequences.
+    let mut shown = String::new();
+    let mut chars = coloured.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            shown.push(c);
+        }
+    }
+    let plain = a.cmd(["--color", "never", "query", "EX529801"]).ok();
+    assert_eq!(shown, plain, "colour changes nothing but colour");
+    for name in ["service", "kind", "status", "start", "last updated", "link"] {
+        let line = shown
+            .lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_else(|| panic!("no {name} line:\n{shown}"));
+        assert_eq!(line.find(|c: char| c != ' ').unwrap(), 2, "{line}");
+        // Two spaces, the name padded to 13 columns, a space: values start at column 16.
+        assert_eq!(&line[15..16], " ", "{line:?}");
+        assert_ne!(
+            line.as_bytes()[16],
+            b' ',
+            "value of {name} not at column 16: {line:?}"
+        );
+    }
+}
