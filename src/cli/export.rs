@@ -15,8 +15,10 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
     let Kind::Machine(format) = target.kind else {
         return Err(Error::Usage("export writes CSV, JSON or NDJSON".to_owned()));
     };
+    let mut filter = args.filters.to_filter();
+    filter.limit = args.limit;
     let config = Config {
-        filter: args.filters.to_filter(),
+        filter,
         format,
         escape_formulas: !args.no_formula_escape,
         updates: args.updates,

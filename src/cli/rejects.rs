@@ -13,6 +13,10 @@ use crate::model::{Reject, Verdict};
 /// Arguments of `healthfeed rejects`.
 #[derive(Debug, Args)]
 pub struct RejectsArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: super::args::ArchiveArg,
+
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<RowFormat>,

@@ -19,6 +19,7 @@ pub mod search;
 pub mod stats;
 pub mod status;
 pub mod sync;
+pub mod version;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
