@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 
-use super::args::ArchiveArg;
+use super::args::{ArchiveArg, ColorArg, PagerArg};
 use super::output::{DocFormat, ExportFormat, Output, RowFormat, StatsFormat};
 
 use crate::model::{Classification, Filter, Kind, RecordId, Status};
@@ -24,6 +24,14 @@ pub struct QueryArgs {
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<DocFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 
     /// Also show the Machine Translation (Japanese), when the latest post has one.
     #[arg(long)]
@@ -118,6 +126,14 @@ pub struct ListArgs {
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<RowFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 }
 
 /// Arguments of `healthfeed search`.
@@ -145,6 +161,14 @@ pub struct SearchArgs {
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<RowFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 }
 
 /// Arguments of `healthfeed stats`.
@@ -161,6 +185,14 @@ pub struct StatsArgs {
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<StatsFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 }
 
 /// Arguments of `healthfeed export`.
@@ -181,6 +213,10 @@ pub struct ExportArgs {
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<ExportFormat>,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 
     /// One row per update instead of one per record; filters then apply to each update's own values.
     #[arg(long)]

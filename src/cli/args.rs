@@ -29,12 +29,12 @@ pub struct Cli {
     #[arg(long, env = "HEALTHFEED_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
-    /// When to colour: auto (a terminal that takes colour; NO_COLOR, CLICOLOR and CLICOLOR_FORCE are honoured), always, never.
-    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    /// When to colour, for every command that colours (also taken after the command): auto (a terminal that takes colour; NO_COLOR, CLICOLOR and CLICOLOR_FORCE are honoured), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorWhen,
 
-    /// Never page long output (a pager runs only at a terminal: HEALTHFEED_PAGER, else PAGER, else less).
-    #[arg(long, global = true)]
+    /// Never page long output, for every command that pages (also taken after the command).
+    #[arg(long)]
     pub no_pager: bool,
 
     /// What to do.
@@ -60,6 +60,22 @@ pub struct ArchiveArg {
     /// The archive file [default: --db before the command, HEALTHFEED_DB, or the platform data folder, e.g. ~/.local/share/healthfeed/healthfeed.db].
     #[arg(long = "db", value_name = "PATH")]
     pub path: Option<PathBuf>,
+}
+
+/// `--color` on each command that colours its output (and only there).
+#[derive(Debug, Args)]
+pub struct ColorArg {
+    /// When to colour: auto (a terminal that takes colour; NO_COLOR, CLICOLOR and CLICOLOR_FORCE are honoured), always, never [default: --color before the command, else auto].
+    #[arg(long = "color", value_name = "WHEN")]
+    pub when: Option<ColorWhen>,
+}
+
+/// `--no-pager` on each command whose output may be long (and only there).
+#[derive(Debug, Args)]
+pub struct PagerArg {
+    /// Never page long output (a pager runs only at a terminal: HEALTHFEED_PAGER, else PAGER, else less).
+    #[arg(long = "no-pager")]
+    pub off: bool,
 }
 
 /// `--color`.
@@ -133,7 +149,7 @@ pub enum Command {
         "healthfeed status", "counts, sources and the last run";
         "healthfeed status --json", "the same, for a monitoring check";
     ))]
-    Status(OutputOnly),
+    Status(StatusArgs),
 
     /// Load saved REST JSON into the archive (the same pipeline sync uses).
     ///
@@ -210,6 +226,22 @@ pub struct ImportArgs {
     /// Format and destination of the summary.
     #[command(flatten)]
     pub out: Output<DocFormat>,
+}
+
+/// Arguments of `healthfeed status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<DocFormat>,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 }
 
 /// The output flags alone, for commands that take nothing else.

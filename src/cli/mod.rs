@@ -42,7 +42,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 pub use args::{
-    ArchiveArg, Cli, Command, CompletionsArgs, ImportArgs, OutputOnly, ParseArgs, SyncArgs,
+    ArchiveArg, Cli, ColorArg, Command, CompletionsArgs, ImportArgs, OutputOnly, PagerArg,
+    ParseArgs, StatusArgs, SyncArgs,
 };
 
 use crate::commands::{self, Error, Exit};
@@ -50,12 +51,13 @@ use crate::commands::{self, Error, Exit};
 /// Parses the command line, runs it, and hands the outcome's exit code to the process.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    anstream::ColorChoice::write_global(match cli.color {
+    let (color, no_pager) = terminal(&cli);
+    anstream::ColorChoice::write_global(match color {
         args::ColorWhen::Auto => anstream::ColorChoice::Auto,
         args::ColorWhen::Always => anstream::ColorChoice::Always,
         args::ColorWhen::Never => anstream::ColorChoice::Never,
     });
-    output::set_pager(!cli.no_pager);
+    output::set_pager(!no_pager);
     let exit = match run(cli) {
         Ok(exit) => exit,
         Err(error) => {
@@ -71,6 +73,30 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(exit.code())
+}
+
+/// `--color` and `--no-pager`: given after the command (where the command
+/// offers them) they win over the same flags given before it.
+fn terminal(cli: &Cli) -> (args::ColorWhen, bool) {
+    let (color, pager) = match &cli.command {
+        Command::Query(a) => (Some(&a.color), Some(&a.pager)),
+        Command::List(a) => (Some(&a.color), Some(&a.pager)),
+        Command::Search(a) => (Some(&a.color), Some(&a.pager)),
+        Command::Stats(a) => (Some(&a.color), Some(&a.pager)),
+        Command::Rejects(a) => (Some(&a.color), Some(&a.pager)),
+        Command::Export(a) => (None, Some(&a.pager)),
+        Command::Status(a) => (None, Some(&a.pager)),
+        Command::Sync(_)
+        | Command::Import(_)
+        | Command::Reparse(_)
+        | Command::Parse(_)
+        | Command::Completions(_)
+        | Command::Man => (None, None),
+    };
+    (
+        color.and_then(|c| c.when).unwrap_or(cli.color),
+        cli.no_pager || pager.is_some_and(|p| p.off),
+    )
 }
 
 fn run(cli: Cli) -> Result<Exit, Error> {

@@ -20,6 +20,14 @@ pub struct RejectsArgs {
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<RowFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: super::args::ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: super::args::PagerArg,
 }
 
 pub(super) fn run(db: &Path, args: RejectsArgs) -> Result<Exit, Error> {

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use super::output::{self, Kind};
 use super::visible::clean;
-use super::{Error, Exit, OutputOnly};
+use super::{Error, Exit, StatusArgs};
 use crate::commands::{self, ArchiveStatus};
 
-pub(super) fn run(db: &Path, args: OutputOnly) -> Result<Exit, Error> {
+pub(super) fn run(db: &Path, args: StatusArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let target = target.paged();
     let status = commands::status::run(db, chrono::Utc::now())?;
