@@ -7,7 +7,7 @@ use chrono::Utc;
 use super::answer_args::ExportArgs;
 use super::output::Kind;
 use super::{Error, Exit};
-use crate::commands::{self, export::Config};
+use crate::commands::{self, count, export::Config};
 
 pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
@@ -27,7 +27,11 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
     match target.file() {
         Some(path) => {
             let rows = commands::export::to_file(db, &config, path)?;
-            eprintln!("healthfeed: wrote {rows} rows to {}", path.display());
+            eprintln!(
+                "healthfeed: wrote {} to {}",
+                count(rows, "row", "rows"),
+                path.display()
+            );
         }
         None => {
             target.write(|out, _| Ok(commands::export::run(db, &config, out)?))?;

@@ -97,7 +97,7 @@ impl From<io::Error> for Error {
     }
 }
 
-pub use crate::describe::describe;
+pub use crate::describe::{count, describe};
 
 /// The archive to use: `db` when given (from `--db` or `HEALTHFEED_DB`), else
 /// `healthfeed.db` in the platform's data folder.
