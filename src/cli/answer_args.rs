@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 
+use super::args::{ArchiveArg, ColorArg, PagerArg};
 use super::output::{DocFormat, ExportFormat, Output, RowFormat, StatsFormat};
 
 use crate::model::{Classification, Filter, Kind, RecordId, Status};
@@ -12,6 +13,10 @@ use crate::model::{Classification, Filter, Kind, RecordId, Status};
 /// Arguments of `healthfeed query`.
 #[derive(Debug, Args)]
 pub struct QueryArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
     /// Record IDs, any case (DZ534539 mc883199).
     #[arg(required = true, value_name = "ID")]
     pub ids: Vec<RecordId>,
@@ -19,6 +24,14 @@ pub struct QueryArgs {
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<DocFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 
     /// Also show the Machine Translation (Japanese), when the latest post has one.
     #[arg(long)]
@@ -59,14 +72,11 @@ pub struct FilterArgs {
     /// Last updated before WHEN (same forms as --since).
     #[arg(long, value_name = "WHEN", value_parser = when)]
     pub until: Option<DateTime<Utc>>,
-
-    /// At most N rows, most recently updated first (search: the N best matches; default 20).
-    #[arg(long, value_name = "N")]
-    pub limit: Option<u64>,
 }
 
 impl FilterArgs {
-    /// The plain filter the commands take.
+    /// The plain filter the commands take; `--limit` is each command's own
+    /// (`stats` has none), so the caller adds it.
     pub fn to_filter(&self) -> Filter {
         Filter {
             service: self.service.clone(),
@@ -83,7 +93,7 @@ impl FilterArgs {
             classification: self.classification.as_deref().map(Classification::parse),
             since: self.since,
             until: self.until,
-            limit: self.limit,
+            limit: None,
             now: None,
         }
     }
@@ -101,18 +111,38 @@ pub enum KindArg {
 /// Arguments of `healthfeed list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
     /// Which records.
     #[command(flatten)]
     pub filters: FilterArgs,
 
+    /// At most N records, the most recently updated first.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<RowFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 }
 
 /// Arguments of `healthfeed search`.
 #[derive(Debug, Args)]
 pub struct SearchArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
     /// Words to find (several words: all must match). FTS5 syntax works too
     /// (OR, NOT, "a phrase", prefix*, title:word); text that is not valid
     /// syntax is searched as plain words. Japanese is looked up in machine
@@ -124,14 +154,30 @@ pub struct SearchArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
 
+    /// At most N matches, the best first [default: 20].
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<RowFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 }
 
 /// Arguments of `healthfeed stats`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
     /// Which records.
     #[command(flatten)]
     pub filters: FilterArgs,
@@ -139,18 +185,38 @@ pub struct StatsArgs {
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<StatsFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 }
 
 /// Arguments of `healthfeed export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
     /// Which records (or, with --updates, which updates).
     #[command(flatten)]
     pub filters: FilterArgs,
 
+    /// At most N rows (records, or with --updates updates), the most recently updated first.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<ExportFormat>,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
 
     /// One row per update instead of one per record; filters then apply to each update's own values.
     #[arg(long)]

@@ -1,6 +1,7 @@
 //! The command line, as clap types only: no I/O, no behaviour.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -15,25 +16,66 @@ pub use super::answer_args::{ExportArgs, ListArgs, QueryArgs, SearchArgs, StatsA
 #[command(
     name = "healthfeed",
     version,
+    long_version = long_version(),
     propagate_version = true,
-    args_override_self = true
+    args_override_self = true,
+    after_help = examples!(
+        "healthfeed sync", "fetch what is new into the archive (the first run walks the whole feed)";
+        "healthfeed list --open", "then ask it: records still open, most recently updated first";
+    )
 )]
 pub struct Cli {
-    /// The archive file [default: the platform data folder, e.g. ~/.local/share/healthfeed/healthfeed.db].
-    #[arg(long, global = true, env = "HEALTHFEED_DB", value_name = "PATH")]
+    /// The archive file, for every command that opens one (also taken after the command) [default: the platform data folder, e.g. ~/.local/share/healthfeed/healthfeed.db].
+    #[arg(long, env = "HEALTHFEED_DB", value_name = "PATH")]
     pub db: Option<PathBuf>,
 
-    /// When to colour: auto (a terminal that takes colour; NO_COLOR, CLICOLOR and CLICOLOR_FORCE are honoured), always, never.
-    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    /// When to colour, for every command that colours (also taken after the command): auto (a terminal that takes colour; NO_COLOR, CLICOLOR and CLICOLOR_FORCE are honoured), always, never.
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
     pub color: ColorWhen,
 
-    /// Never page long output (a pager runs only at a terminal: HEALTHFEED_PAGER, else PAGER, else less).
-    #[arg(long, global = true)]
+    /// Never page long output, for every command that pages (also taken after the command).
+    #[arg(long)]
     pub no_pager: bool,
 
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// `--version`: the release, and the versions an archive and its records depend on.
+fn long_version() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let v = crate::commands::version::versions();
+        format!(
+            "{}\narchive schema {}\nparser {}\nSQLite {}",
+            v.healthfeed, v.schema, v.parser, v.sqlite
+        )
+    })
+}
+
+/// `--db` on each command that opens the archive (and only there).
+#[derive(Debug, Args)]
+pub struct ArchiveArg {
+    /// The archive file [default: --db before the command, HEALTHFEED_DB, or the platform data folder, e.g. ~/.local/share/healthfeed/healthfeed.db].
+    #[arg(long = "db", value_name = "PATH")]
+    pub path: Option<PathBuf>,
+}
+
+/// `--color` on each command that colours its output (and only there).
+#[derive(Debug, Args)]
+pub struct ColorArg {
+    /// When to colour: auto (a terminal that takes colour; NO_COLOR, CLICOLOR and CLICOLOR_FORCE are honoured), always, never [default: --color before the command, else auto].
+    #[arg(long = "color", value_name = "WHEN")]
+    pub when: Option<ColorWhen>,
+}
+
+/// `--no-pager` on each command whose output may be long (and only there).
+#[derive(Debug, Args)]
+pub struct PagerArg {
+    /// Never page long output (a pager runs only at a terminal: HEALTHFEED_PAGER, else PAGER, else less).
+    #[arg(long = "no-pager")]
+    pub off: bool,
 }
 
 /// `--color`.
@@ -47,66 +89,136 @@ pub enum ColorWhen {
     Never,
 }
 
-/// The subcommands.
+/// The subcommands, in the order a user meets them.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Parse saved REST JSON and print the records as a JSON array (no archive needed).
-    ///
-    /// FILE is one post object, an array of posts as /wp/v2/posts returns, or
-    /// NDJSON; `-` reads standard input. Posts that are not records, or fail to
-    /// parse, are reported on stderr with their post id and the reason.
-    Parse(ParseArgs),
-
-    /// Load saved REST JSON into the archive (the same pipeline sync uses).
-    ///
-    /// Streams its input, so a file of any size imports in flat memory.
-    /// Importing the same file twice changes nothing.
-    Import(ImportArgs),
-
-    /// Rebuild records, timelines and rejects from the stored raw posts with this version's parser.
-    Reparse(OutputOnly),
-
-    /// Show what the archive holds and how the last run went.
-    Status(OutputOnly),
-
-    /// List the posts kept raw but made no record of (site notices, posts that failed to parse), newest first.
-    ///
-    /// Each with its source, post id, link, modified time, `not-a-record` or
-    /// `failed`, the parser's reason and the parser version that judged it.
-    Rejects(super::rejects::RejectsArgs),
-
-    /// Show records by ID: current state, timeline with what changed, message, related records.
-    ///
-    /// Exit code 1 when an ID is not in the archive (the other IDs are still shown).
-    Query(QueryArgs),
-
-    /// List records, most recently updated first, in columns that fit the terminal.
-    List(ListArgs),
-
-    /// Search ids, services, titles, impacts, messages and machine translations, best match first.
-    Search(SearchArgs),
-
-    /// Count records by service, status, classification and month; durations per service.
-    Stats(StatsArgs),
-
-    /// Write records (or, with --updates, every update) as CSV, JSON or NDJSON.
-    ///
-    /// The columns are a stable contract (see README). CSV cells that start
-    /// with = + - @ tab or CR are prefixed with ' so spreadsheets do not run them.
-    Export(ExportArgs),
-
     /// Fetch new and changed posts from WordPress feeds into the archive (the cron job).
     ///
     /// The first run walks the whole feed; later runs ask only for posts modified
     /// since the last committed page, so a run with nothing new costs one request.
     /// Exit codes: 0 success, 4 fetch failure, 5 archive failure, 6 another sync
     /// holds the archive, 2 usage error.
+    #[command(after_help = examples!(
+        "healthfeed sync", "fetch what is new (the first run walks the whole feed)";
+        "healthfeed sync --changes --wait 1m", "from cron: one line per new record and status change";
+    ))]
     Sync(SyncArgs),
+
+    /// Show records by ID: current state, timeline with what changed, message, related records.
+    ///
+    /// Exit code 1 when an ID is not in the archive (the other IDs are still shown).
+    #[command(after_help = examples!(
+        "healthfeed query DZ534539", "one record's state and timeline";
+        "healthfeed query ex528690 tm530955 --json", "two records as one JSON document";
+    ))]
+    Query(QueryArgs),
+
+    /// List records, most recently updated first, in columns that fit the terminal.
+    #[command(after_help = examples!(
+        "healthfeed list --open --kind health", "service-health records still open";
+        "healthfeed list --service exchange --since 2023-03-29 -o exchange.csv", "Exchange records updated since a date, as CSV";
+    ))]
+    List(ListArgs),
+
+    /// Search ids, services, titles, impacts, messages and machine translations, best match first.
+    #[command(after_help = examples!(
+        "healthfeed search outlook", "the best matches for a word";
+        "healthfeed search \"meeting recordings\" --kind message", "a phrase, in Message Center only";
+    ))]
+    Search(SearchArgs),
+
+    /// Count records by service, status, classification and month; durations per service.
+    #[command(after_help = examples!(
+        "healthfeed stats", "the whole archive";
+        "healthfeed stats --kind health --since 2023-03-29 --json", "recent service health, as JSON";
+    ))]
+    Stats(StatsArgs),
+
+    /// Write records (or, with --updates, every update) as CSV, JSON or NDJSON.
+    ///
+    /// The columns are a stable contract (see README). CSV cells that start
+    /// with = + - @ tab or CR are prefixed with ' so spreadsheets do not run them.
+    #[command(after_help = examples!(
+        "healthfeed export -o records.csv", "every record, as CSV";
+        "healthfeed export --updates --service teams -o teams.ndjson", "every update of Teams records, one JSON object a line";
+    ))]
+    Export(ExportArgs),
+
+    /// Show what the archive holds and how the last run went.
+    #[command(after_help = examples!(
+        "healthfeed status", "counts, sources and the last run";
+        "healthfeed status --json", "the same, for a monitoring check";
+    ))]
+    Status(StatusArgs),
+
+    /// Load saved REST JSON into the archive (the same pipeline sync uses).
+    ///
+    /// Streams its input, so a file of any size imports in flat memory.
+    /// Importing the same file twice changes nothing.
+    #[command(after_help = examples!(
+        "healthfeed import fixtures/feed/m365jp-sample.json", "the bundled sample (42 posts)";
+        "healthfeed import - < posts.ndjson", "posts on standard input";
+    ))]
+    Import(ImportArgs),
+
+    /// List the posts kept raw but made no record of (site notices, posts that failed to parse), newest first.
+    ///
+    /// Each with its source, post id, link, modified time, `not-a-record` or
+    /// `failed`, the parser's reason and the parser version that judged it.
+    #[command(after_help = examples!(
+        "healthfeed rejects", "what was rejected, and why";
+        "healthfeed rejects --format csv -o rejects.csv", "the same, as CSV";
+    ))]
+    Rejects(super::rejects::RejectsArgs),
+
+    /// Rebuild records, timelines and rejects from the stored raw posts with this version's parser.
+    #[command(after_help = examples!(
+        "healthfeed reparse", "after upgrading healthfeed: counts before and after, IDs that changed";
+        "healthfeed reparse --json", "the same, as JSON";
+    ))]
+    Reparse(OutputOnly),
+
+    /// Parse saved REST JSON and print the records as a JSON array (no archive needed).
+    ///
+    /// FILE is one post object, an array of posts as /wp/v2/posts returns, or
+    /// NDJSON; `-` reads standard input. Posts that are not records, or fail to
+    /// parse, are reported on stderr with their post id and the reason.
+    #[command(after_help = examples!(
+        "healthfeed parse fixtures/feed/m365jp-sample.json", "the bundled sample as records";
+        "healthfeed parse - < post.json", "one post on standard input";
+    ))]
+    Parse(ParseArgs),
+
+    /// Print a shell's completion script for healthfeed on standard output.
+    #[command(after_help = examples!(
+        "healthfeed completions bash > ~/.local/share/bash-completion/completions/healthfeed", "bash, for this user";
+        "healthfeed completions fish > ~/.config/fish/completions/healthfeed.fish", "fish";
+    ))]
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff) on standard output.
+    #[command(after_help = examples!(
+        "healthfeed man | man -l -", "read it";
+        "healthfeed man > ~/.local/share/man/man1/healthfeed.1", "install it for this user";
+    ))]
+    Man,
+}
+
+/// Arguments of `healthfeed completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// Arguments of `healthfeed import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
     /// Files of saved REST JSON (a post, an array of posts, or NDJSON); `-` for standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -116,9 +228,29 @@ pub struct ImportArgs {
     pub out: Output<DocFormat>,
 }
 
+/// Arguments of `healthfeed status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<DocFormat>,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: PagerArg,
+}
+
 /// The output flags alone, for commands that take nothing else.
 #[derive(Debug, Args)]
 pub struct OutputOnly {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<DocFormat>,
@@ -135,6 +267,10 @@ pub struct ParseArgs {
 /// Arguments of `healthfeed sync`.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
     /// A site URL (the posts route is found) or a full posts URL; repeatable.
     #[arg(long = "source", value_name = "URL", default_value = crate::commands::sync::DEFAULT_SOURCE)]
     pub sources: Vec<String>,

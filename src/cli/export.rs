@@ -7,7 +7,7 @@ use chrono::Utc;
 use super::answer_args::ExportArgs;
 use super::output::Kind;
 use super::{Error, Exit};
-use crate::commands::{self, export::Config};
+use crate::commands::{self, count, export::Config};
 
 pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
@@ -15,8 +15,10 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
     let Kind::Machine(format) = target.kind else {
         return Err(Error::Usage("export writes CSV, JSON or NDJSON".to_owned()));
     };
+    let mut filter = args.filters.to_filter();
+    filter.limit = args.limit;
     let config = Config {
-        filter: args.filters.to_filter(),
+        filter,
         format,
         escape_formulas: !args.no_formula_escape,
         updates: args.updates,
@@ -25,7 +27,11 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
     match target.file() {
         Some(path) => {
             let rows = commands::export::to_file(db, &config, path)?;
-            eprintln!("healthfeed: wrote {rows} rows to {}", path.display());
+            eprintln!(
+                "healthfeed: wrote {} to {}",
+                count(rows, "row", "rows"),
+                path.display()
+            );
         }
         None => {
             target.write(|out, _| Ok(commands::export::run(db, &config, out)?))?;

@@ -7,7 +7,7 @@ use super::output::{self, Kind};
 use super::visible::clean;
 use super::{Error, Exit, ImportArgs, progress};
 use crate::commands::import::Event;
-use crate::commands::{self, BatchOutcome, Input};
+use crate::commands::{self, BatchOutcome, Input, count};
 
 pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
@@ -42,7 +42,12 @@ pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
 /// One line: what the posts did to the archive.
 fn summary(o: &BatchOutcome) -> String {
     format!(
-        "{} posts read: {} new records, {} updated records, {} unchanged, {} not records, {} failed",
-        o.posts, o.new_records, o.updated_records, o.unchanged, o.not_records, o.failed
+        "{} read: {}, {}, {} unchanged, {}, {} failed",
+        count(o.posts, "post", "posts"),
+        count(o.new_records, "new record", "new records"),
+        count(o.updated_records, "updated record", "updated records"),
+        o.unchanged,
+        count(o.not_records, "not a record", "not records"),
+        o.failed
     )
 }

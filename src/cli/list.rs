@@ -13,7 +13,8 @@ use crate::commands::{self, Rows};
 pub(super) fn run(db: &Path, args: ListArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let target = target.paged();
-    let filter = args.filters.to_filter();
+    let mut filter = args.filters.to_filter();
+    filter.limit = args.limit;
     let now = Utc::now();
     let listed = target.write(|out, paint| match target.kind {
         Kind::Machine(format) => {

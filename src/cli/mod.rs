@@ -8,8 +8,17 @@
 // The CLI is the one place allowed to print: every other module returns data.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+/// An "Examples:" block for a command's help: pairs of a command line and
+/// what it does, each example a comment line over its command.
+macro_rules! examples {
+    ($($line:literal, $what:literal);+ $(;)?) => {
+        concat!("Examples:", $("\n  # ", $what, "\n  ", $line),+)
+    };
+}
+
 mod answer_args;
 mod args;
+mod discover;
 mod export;
 mod import;
 mod list;
@@ -32,19 +41,23 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, ImportArgs, OutputOnly, ParseArgs, SyncArgs};
+pub use args::{
+    ArchiveArg, Cli, ColorArg, Command, CompletionsArgs, ImportArgs, OutputOnly, PagerArg,
+    ParseArgs, StatusArgs, SyncArgs,
+};
 
 use crate::commands::{self, Error, Exit};
 
 /// Parses the command line, runs it, and hands the outcome's exit code to the process.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    anstream::ColorChoice::write_global(match cli.color {
+    let (color, no_pager) = terminal(&cli);
+    anstream::ColorChoice::write_global(match color {
         args::ColorWhen::Auto => anstream::ColorChoice::Auto,
         args::ColorWhen::Always => anstream::ColorChoice::Always,
         args::ColorWhen::Never => anstream::ColorChoice::Never,
     });
-    output::set_pager(!cli.no_pager);
+    output::set_pager(!no_pager);
     let exit = match run(cli) {
         Ok(exit) => exit,
         Err(error) => {
@@ -62,23 +75,47 @@ pub fn main() -> ExitCode {
     ExitCode::from(exit.code())
 }
 
+/// `--color` and `--no-pager`: given after the command (where the command
+/// offers them) they win over the same flags given before it.
+fn terminal(cli: &Cli) -> (args::ColorWhen, bool) {
+    let (color, pager) = match &cli.command {
+        Command::Query(a) => (Some(&a.color), Some(&a.pager)),
+        Command::List(a) => (Some(&a.color), Some(&a.pager)),
+        Command::Search(a) => (Some(&a.color), Some(&a.pager)),
+        Command::Stats(a) => (Some(&a.color), Some(&a.pager)),
+        Command::Rejects(a) => (Some(&a.color), Some(&a.pager)),
+        Command::Export(a) => (None, Some(&a.pager)),
+        Command::Status(a) => (None, Some(&a.pager)),
+        Command::Sync(_)
+        | Command::Import(_)
+        | Command::Reparse(_)
+        | Command::Parse(_)
+        | Command::Completions(_)
+        | Command::Man => (None, None),
+    };
+    (
+        color.and_then(|c| c.when).unwrap_or(cli.color),
+        cli.no_pager || pager.is_some_and(|p| p.off),
+    )
+}
+
 fn run(cli: Cli) -> Result<Exit, Error> {
-    if let Command::Parse(args) = cli.command {
-        return parse::run(args);
-    }
-    let db = commands::archive_path(cli.db)?;
+    // `--db` after the command wins over `--db` before it, which wins over HEALTHFEED_DB.
+    let db = |archive: &ArchiveArg| commands::archive_path(archive.path.clone().or(cli.db.clone()));
     match cli.command {
-        Command::Parse(_) => Ok(Exit::Success),
-        Command::Import(args) => import::run(&db, args),
-        Command::Reparse(args) => reparse::run(&db, args),
-        Command::Status(args) => status::run(&db, args),
-        Command::Query(args) => query::run(&db, args),
-        Command::Rejects(args) => rejects::run(&db, args),
-        Command::List(args) => list::run(&db, args),
-        Command::Search(args) => search::run(&db, args),
-        Command::Stats(args) => stats::run(&db, args),
-        Command::Export(args) => export::run(&db, args),
-        Command::Sync(args) => sync::run(&db, args),
+        Command::Sync(args) => sync::run(&db(&args.archive)?, args),
+        Command::Query(args) => query::run(&db(&args.archive)?, args),
+        Command::List(args) => list::run(&db(&args.archive)?, args),
+        Command::Search(args) => search::run(&db(&args.archive)?, args),
+        Command::Stats(args) => stats::run(&db(&args.archive)?, args),
+        Command::Export(args) => export::run(&db(&args.archive)?, args),
+        Command::Status(args) => status::run(&db(&args.archive)?, args),
+        Command::Import(args) => import::run(&db(&args.archive)?, args),
+        Command::Rejects(args) => rejects::run(&db(&args.archive)?, args),
+        Command::Reparse(args) => reparse::run(&db(&args.archive)?, args),
+        Command::Parse(args) => parse::run(args),
+        Command::Completions(args) => discover::completions(args.shell),
+        Command::Man => discover::man(),
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::visible::clean;
 use super::{Error, Exit, ParseArgs};
-use crate::commands::{self, Input};
+use crate::commands::{self, Input, count};
 
 pub(super) fn run(args: ParseArgs) -> Result<Exit, Error> {
     let inputs: Vec<Input> = args.files.into_iter().map(Input).collect();
@@ -19,8 +19,11 @@ pub(super) fn run(args: ParseArgs) -> Result<Exit, Error> {
     let outcome = outcome?;
     if outcome.not_records + outcome.failed > 0 {
         eprintln!(
-            "healthfeed: {} posts read: {} records, {} not records, {} failed",
-            outcome.posts, outcome.updates, outcome.not_records, outcome.failed
+            "healthfeed: {} read: {}, {}, {} failed",
+            count(outcome.posts, "post", "posts"),
+            count(outcome.updates, "record", "records"),
+            count(outcome.not_records, "not a record", "not records"),
+            outcome.failed
         );
     }
     Ok(Exit::Success)

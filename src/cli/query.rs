@@ -11,7 +11,7 @@ use super::table::{Paint, human_minutes, minute};
 use super::visible::{clean, clean_line};
 use super::{Error, Exit};
 use crate::commands::query::{Answer, Found};
-use crate::commands::{self, Format};
+use crate::commands::{self, Format, count};
 use crate::model::{Related, Status};
 
 pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
@@ -28,8 +28,9 @@ pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
                 archive_records,
             } => {
                 eprintln!(
-                    "healthfeed: {id} is not in the archive {} (it holds {archive_records} records)",
+                    "healthfeed: {id} is not in the archive {} (it holds {})",
                     db.display(),
+                    count(archive_records, "record", "records"),
                 );
                 exit = Exit::NotFound;
             }

@@ -13,9 +13,21 @@ use crate::model::{Reject, Verdict};
 /// Arguments of `healthfeed rejects`.
 #[derive(Debug, Args)]
 pub struct RejectsArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: super::args::ArchiveArg,
+
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<RowFormat>,
+
+    /// Colour.
+    #[command(flatten)]
+    pub color: super::args::ColorArg,
+
+    /// Paging.
+    #[command(flatten)]
+    pub pager: super::args::PagerArg,
 }
 
 pub(super) fn run(db: &Path, args: RejectsArgs) -> Result<Exit, Error> {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::output::{self, Kind};
 use super::{Error, Exit, OutputOnly};
-use crate::commands::{self, ReparseOutcome};
+use crate::commands::{self, ReparseOutcome, count};
 
 pub(super) fn run(db: &Path, args: OutputOnly) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
@@ -19,9 +19,10 @@ pub(super) fn run(db: &Path, args: OutputOnly) -> Result<Exit, Error> {
 
 /// What `reparse` changed.
 fn render(o: &ReparseOutcome) -> String {
+    // The same arrow as `sync --changes`: one arrow for "from → to" everywhere.
     let mut s = format!(
-        "reparsed {} posts: records {} -> {}, updates {} -> {}, rejects {} -> {}\n",
-        o.posts,
+        "reparsed {}: records {} → {}, updates {} → {}, rejects {} → {}\n",
+        count(o.posts, "post", "posts"),
         o.records_before,
         o.records_after,
         o.updates_before,

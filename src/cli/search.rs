@@ -16,7 +16,8 @@ const MARKS: (&str, &str) = ("\u{e000}", "\u{e001}");
 pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let target = target.paged();
-    let filter = args.filters.to_filter();
+    let mut filter = args.filters.to_filter();
+    filter.limit = args.limit;
     let text = args.text.join(" ");
     let outcome = target.write(|out, paint| match target.kind {
         Kind::Machine(format) => {

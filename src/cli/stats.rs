@@ -23,7 +23,8 @@ pub(super) fn run(db: &Path, args: StatsArgs) -> Result<Exit, Error> {
 }
 
 fn render(st: &Stats, paint: Paint) -> String {
-    let mut s = format!("{} records\n", paint.bold(&st.records.to_string()));
+    let records = if st.records == 1 { "record" } else { "records" };
+    let mut s = format!("{} {records}\n", paint.bold(&st.records.to_string()));
     let sections = [
         ("By service", &st.by_service, "(Message Center)"),
         ("By status", &st.by_status, "(Message Center)"),

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use super::output::{self, Kind};
 use super::visible::clean;
-use super::{Error, Exit, OutputOnly};
-use crate::commands::{self, ArchiveStatus};
+use super::{Error, Exit, StatusArgs};
+use crate::commands::{self, ArchiveStatus, count};
 
-pub(super) fn run(db: &Path, args: OutputOnly) -> Result<Exit, Error> {
+pub(super) fn run(db: &Path, args: StatusArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let target = target.paged();
     let status = commands::status::run(db, chrono::Utc::now())?;
@@ -36,8 +36,9 @@ fn render(st: &ArchiveStatus) -> String {
     let _ = writeln!(s, "raw posts  {}", st.raw_posts);
     let _ = writeln!(
         s,
-        "rejects    {} not records, {} failed",
-        st.not_records, st.failed
+        "rejects    {}, {} failed",
+        count(st.not_records, "not a record", "not records"),
+        st.failed
     );
     if st.failed > 0 {
         let _ = writeln!(s, "           see which and why: healthfeed rejects");

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::output::{self, Kind};
 use super::visible::{clean, clean_line};
 use super::{Error, Exit, SyncArgs, progress};
+use crate::commands::count;
 use crate::commands::sync::{self, Options, Progress, Report, RequestLog};
 
 pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
@@ -61,8 +62,10 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     for source in &report.sources {
         if let Some(error) = &source.error {
             let line = format!(
-                "sync of {} failed after {} committed pages ({} posts kept): {error}",
-                source.source, source.pages, source.outcome.posts
+                "sync of {} failed after {} ({} kept): {error}",
+                source.source,
+                count(source.pages, "committed page", "committed pages"),
+                count(source.outcome.posts, "post", "posts")
             );
             eprintln!("healthfeed: {}", clean(&line));
         }
@@ -107,12 +110,12 @@ fn print(out: &mut dyn Write, kind: Kind, report: &Report, args: &SyncArgs) -> R
     }
     writeln!(
         out,
-        "{} posts fetched: {} new records, {} updated records, {} status changes, {} not records, {} failed in {:.1} s",
-        report.posts,
-        report.new_records,
-        report.updated_records,
-        report.status_changes,
-        report.not_records,
+        "{} fetched: {}, {}, {}, {}, {} failed in {:.1} s",
+        count(report.posts, "post", "posts"),
+        count(report.new_records, "new record", "new records"),
+        count(report.updated_records, "updated record", "updated records"),
+        count(report.status_changes, "status change", "status changes"),
+        count(report.not_records, "not a record", "not records"),
         report.failed,
         report.elapsed_ms as f64 / 1000.0
     )?;

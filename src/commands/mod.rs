@@ -19,6 +19,7 @@ pub mod search;
 pub mod stats;
 pub mod status;
 pub mod sync;
+pub mod version;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
@@ -96,7 +97,7 @@ impl From<io::Error> for Error {
     }
 }
 
-pub use crate::describe::describe;
+pub use crate::describe::{count, describe};
 
 /// The archive to use: `db` when given (from `--db` or `HEALTHFEED_DB`), else
 /// `healthfeed.db` in the platform's data folder.

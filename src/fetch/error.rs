@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use crate::describe::count;
 use crate::exit::Exit;
 
 /// What went wrong on the last try of a request that is retried.
@@ -138,7 +139,7 @@ pub enum FetchError {
         reason: String,
     },
     /// Every try failed; `last` is the last failure.
-    #[error("GET {url}: gave up after {tries} tries; last: {last}. {}", last.hint())]
+    #[error("GET {url}: gave up after {}; last: {last}. {}", count(*tries, "try", "tries"), last.hint())]
     GaveUp {
         /// The URL requested.
         url: String,
@@ -230,7 +231,8 @@ pub enum FetchError {
     },
     /// Posts sharing one modified time kept changing while they were paged.
     #[error(
-        "GET {url}: HTTP 200, but the posts modified at {at} kept changing during {passes} passes: the site is being edited in bulk; try again in a few minutes"
+        "GET {url}: HTTP 200, but the posts modified at {at} kept changing during {}: the site is being edited in bulk; try again in a few minutes",
+        count(*passes, "pass", "passes")
     )]
     Unstable {
         /// The URL of the last page requested.

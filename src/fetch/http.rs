@@ -20,7 +20,7 @@ use super::body::{
     wp_error,
 };
 use super::error::{Failure, FetchError, RedirectProblem, status_text};
-use crate::describe::describe;
+use crate::describe::{count, describe};
 
 /// Largest error body read for its WordPress `{code, message}`.
 const ERROR_BODY_CAP: u64 = 64 * 1024;
@@ -49,7 +49,12 @@ impl fmt::Display for RequestEvent<'_> {
             Some(s) => f.write_str(&status_text(s))?,
             None => f.write_str("no answer")?,
         }
-        write!(f, ", {} bytes, {} ms", self.bytes, self.elapsed.as_millis())?;
+        write!(
+            f,
+            ", {}, {} ms",
+            count(self.bytes, "byte", "bytes"),
+            self.elapsed.as_millis()
+        )?;
         if self.retry > 0 {
             write!(f, ", retry {}", self.retry)?;
         }

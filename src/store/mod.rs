@@ -34,7 +34,7 @@ pub use filter::Filter;
 pub use info::{ArchiveStatus, RunInfo, SourceInfo};
 pub use ingest::{Batch, Incoming, Outcome};
 pub use reparse::ReparseOutcome;
-pub use schema::{APPLICATION_ID, current_version};
+pub use schema::{APPLICATION_ID, current_version, sqlite_version};
 pub use search::SearchOutcome;
 pub use sources::{SourceState, SyncLock};
 pub use tally::{BatchOutcome, StatusChange};

@@ -154,6 +154,11 @@ pub fn current_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
+/// The SQLite library linked in (bundled, so the same on every machine of one build).
+pub fn sqlite_version() -> &'static str {
+    rusqlite::version()
+}
+
 /// Applies every migration past the file's version, each in its own transaction.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
     let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;

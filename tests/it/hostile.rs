@@ -57,7 +57,7 @@ fn wrong_shapes_are_reported_per_post_and_the_rest_still_parses() {
         err.contains("post 7: content.rendered is missing or not a string"),
         "{err}"
     );
-    assert!(err.contains("9 posts read: 1 records"), "{err}");
+    assert!(err.contains("9 posts read: 1 record,"), "{err}");
 }
 
 #[test]

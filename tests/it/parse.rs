@@ -110,7 +110,7 @@ fn feed_prints_every_record_and_reports_the_site_notice() {
     assert!(stderr.contains("post 901: not a record"), "{stderr}");
     assert!(stderr.contains(FEED), "names the input: {stderr}");
     assert!(
-        stderr.contains("42 posts read: 41 records, 1 not records, 0 failed"),
+        stderr.contains("42 posts read: 41 records, 1 not a record, 0 failed"),
         "{stderr}"
     );
 }
@@ -196,7 +196,7 @@ fn ndjson_input_one_post_per_line() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("5 posts read: 3 records, 1 not records, 1 failed"),
+        stderr.contains("5 posts read: 3 records, 1 not a record, 1 failed"),
         "{stderr}"
     );
 }

@@ -153,7 +153,7 @@ fn status_points_at_rejects_only_when_posts_failed() {
         ],
     );
     let (out, _) = run(&db, &["status"], 0);
-    assert!(out.contains("rejects    1 not records, 0 failed"), "{out}");
+    assert!(out.contains("rejects    1 not a record, 0 failed"), "{out}");
     assert!(!out.contains("healthfeed rejects"), "{out}");
     with_rejects(&db);
     let (out, _) = run(&db, &["status"], 0);
@@ -231,7 +231,7 @@ fn sync_verbose_names_each_post_it_rejects() {
     let url = serve(format!("[{}]", posts.join(",")));
     let (_dir, db) = db();
     let (out, err) = run(&db, &["sync", "--source", &url, "-v", "--retries", "0"], 0);
-    assert!(out.contains("1 not records, 1 failed"), "{out}");
+    assert!(out.contains("1 not a record, 1 failed"), "{out}");
     assert!(
         err.contains("healthfeed: rejected post 901: not a record"),
         "{err}"

@@ -98,7 +98,10 @@ fn posts_added_and_edited_between_runs_are_picked_up() {
     let out = sync(&run, &wp.posts_url()).arg("--changes").ok();
     assert_eq!(posts(&run), expected(&wp));
     assert!(out.contains("DZ600251  new → serviceRestored"), "{out}");
-    assert!(out.contains("1 new records, 1 updated records"), "{out}");
+    assert!(
+        out.contains("1 new record, 1 updated record, 0 status changes"),
+        "{out}"
+    );
     assert_eq!(
         count(&run, "SELECT count(*) FROM raw_posts WHERE post_id = 17"),
         2
