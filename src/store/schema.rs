@@ -175,22 +175,27 @@ pub fn current_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-/// Applies every migration past the file's version, each in its own transaction.
+/// Applies every migration past the file's version, all in one transaction:
+/// a writer killed while upgrading (or creating) an archive leaves it at the
+/// version it had, never between two, where readers would refuse it.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
     let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-        let tx = conn.transaction()?;
+    let start = version.max(0) as usize;
+    if start >= MIGRATIONS.len() {
+        return Ok(version);
+    }
+    let tx = conn.transaction()?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(start) {
         tx.execute_batch(sql)?;
         if let Some(step) = code_step(i) {
             step(&tx)?;
         }
-        // PRAGMA takes no bound parameters; the value is our own integer.
-        tx.execute_batch(&format!(
-            "PRAGMA user_version = {}; PRAGMA application_id = {APPLICATION_ID};",
-            i + 1
-        ))?;
-        tx.commit()?;
         version = i as i64 + 1;
     }
+    // PRAGMA takes no bound parameters; the value is our own integer.
+    tx.execute_batch(&format!(
+        "PRAGMA user_version = {version}; PRAGMA application_id = {APPLICATION_ID};"
+    ))?;
+    tx.commit()?;
     Ok(version)
 }
