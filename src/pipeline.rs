@@ -60,10 +60,10 @@ pub fn ahead<T: Send, R>(
     })
 }
 
-/// A batch of already-judged posts from one origin, stamped with the current parser version.
-pub fn batch<'a>(origin: &'a str, posts: Vec<Incoming<'a>>, cursor: Option<String>) -> Batch<'a> {
+/// A batch of already-judged posts from one site, stamped with the current parser version.
+pub fn batch<'a>(site: &'a str, posts: Vec<Incoming<'a>>, cursor: Option<String>) -> Batch<'a> {
     Batch {
-        origin,
+        site,
         posts,
         parser_version: PARSER_VERSION,
         fetched_at: chrono::Utc::now(),
@@ -71,7 +71,15 @@ pub fn batch<'a>(origin: &'a str, posts: Vec<Incoming<'a>>, cursor: Option<Strin
     }
 }
 
-/// `scheme://host[:port]` of a URL, which names a source; `unknown` when there is none.
+/// The site an imported post belongs to, from its link: the link's scheme and
+/// host plus the longest path of a `known` site it falls under (a site synced
+/// before names its own root), else scheme and host; `unknown` without a link.
+pub fn site_of(link: Option<&str>, known: &[String]) -> String {
+    link.and_then(|l| crate::model::site_of_link(l, known))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// `scheme://host[:port]` of a URL; `unknown` when there is none.
 pub fn origin_of(link: Option<&str>) -> String {
     link.and_then(|l| url::Url::parse(l).ok())
         .map(|u| u.origin().ascii_serialization())
@@ -95,5 +103,20 @@ mod tests {
         );
         assert_eq!(origin_of(Some("not a url")), "unknown");
         assert_eq!(origin_of(None), "unknown");
+    }
+
+    #[test]
+    fn an_imported_post_joins_the_known_site_it_falls_under() {
+        let known = vec!["https://host/b".to_owned()];
+        assert_eq!(
+            site_of(Some("https://host/b/2024/x"), &known),
+            "https://host/b"
+        );
+        assert_eq!(
+            site_of(Some("https://m365jp.net/index.php/2023-03-30-x"), &known),
+            "https://m365jp.net"
+        );
+        assert_eq!(site_of(Some("not a url"), &known), "unknown");
+        assert_eq!(site_of(None, &known), "unknown");
     }
 }

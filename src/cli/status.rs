@@ -13,7 +13,7 @@ pub(super) fn run(db: &Path, args: StatusArgs) -> Result<Exit, Error> {
     let target = target.paged();
     let status = commands::status::run(db, chrono::Utc::now())?;
     target.write(|out, _| match target.kind {
-        // Every line quotes the archive (origins, run outcomes with a server's words).
+        // Every line quotes the archive (sites, run outcomes with a server's words).
         Kind::Table => Ok(write!(out, "{}", clean(&render(&status)))?),
         Kind::Machine(_) => output::doc(out, target.kind, &status),
     })?;
@@ -48,7 +48,7 @@ fn render(st: &ArchiveStatus) -> String {
     }
     for source in &st.sources {
         let mark = source.sync_mark.as_deref().unwrap_or("never synced");
-        let _ = writeln!(s, "source     {} (sync mark: {mark})", source.origin);
+        let _ = writeln!(s, "source     {} (sync mark: {mark})", source.site);
     }
     let _ = writeln!(
         s,

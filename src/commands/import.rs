@@ -183,7 +183,9 @@ fn write_chunk(
     chunk: Chunk,
     on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
-    let mut by_origin: BTreeMap<String, Vec<Incoming<'_>>> = BTreeMap::new();
+    // Sites synced before name their own roots (`https://host/a`): a post's link joins the longest one it falls under.
+    let known = store.sites()?;
+    let mut by_site: BTreeMap<String, Vec<Incoming<'_>>> = BTreeMap::new();
     for (json, (meta, outcome)) in chunk.jsons.iter().zip(chunk.verdicts) {
         if let Outcome::Rejected { reason, .. } = &outcome {
             on_event(Event::Rejected {
@@ -191,16 +193,16 @@ fn write_chunk(
                 reason,
             });
         }
-        let origin = pipeline::origin_of(meta.as_ref().and_then(|m| m.link.as_deref()));
-        by_origin.entry(origin).or_default().push(Incoming {
+        let site = pipeline::site_of(meta.as_ref().and_then(|m| m.link.as_deref()), &known);
+        by_site.entry(site).or_default().push(Incoming {
             json,
             meta,
             outcome,
         });
     }
     let mut total = BatchOutcome::default();
-    for (origin, posts) in by_origin {
-        let mut outcome = store.ingest(&pipeline::batch(&origin, posts, None))?;
+    for (site, posts) in by_site {
+        let mut outcome = store.ingest(&pipeline::batch(&site, posts, None))?;
         // Import reports counts only; dropping each batch's change list keeps memory flat.
         outcome.changes.clear();
         total.absorb(outcome);

@@ -14,10 +14,12 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Exit;
-use crate::fetch::{self, Client, Cursor, FetchError, Page, PostsUrl, Source};
-use crate::model::PostRef;
+use crate::fetch::{self, Client, Cursor, FetchError, Identity, Page, PostsUrl, Source};
+use crate::model::{PostRef, site_name};
 use crate::pipeline;
-use crate::store::{BatchOutcome, Incoming, Outcome, StatusChange, Store, StoreError, SyncLock};
+use crate::store::{
+    BatchOutcome, Incoming, Named, Outcome, StatusChange, Store, StoreError, SyncLock,
+};
 
 /// The site synced when no `--source` is given.
 pub const DEFAULT_SOURCE: &str = "https://m365jp.net/index.php/wp-json/wp/v2/posts";
@@ -222,17 +224,15 @@ fn sync_source(
         outcome: BatchOutcome::default(),
         error: None,
     };
-    let origin = pipeline::origin_of(Some(&source.to_string()));
-    let state = store.source_state(&origin)?.unwrap_or_default();
-    let stored: Option<Cursor> = state.cursor.as_deref().and_then(|c| c.parse().ok());
-    let cursor = match (stored, options.full, options.since) {
-        (Some(cursor), false, _) => cursor,
-        (_, _, Some(since)) => Cursor::since(since),
-        _ => Cursor::start(),
+    let name = source.to_string();
+    // What this name was found to be on an earlier run: no request needed.
+    let mut known = match store.named_source(&name)? {
+        Some(named) => Some(named),
+        None => remembered_site(store, source)?,
     };
-    let mut remembered = state.posts_url.as_deref();
     loop {
-        let posts_url = match posts_url(store, &origin, source, remembered, client) {
+        let remembered = known.as_ref().map(|k| k.posts_url.as_str());
+        let posts_url = match posts_url(source, remembered, client) {
             Ok(url) => url,
             Err(e) => {
                 report.error = Some(super::describe(&e));
@@ -240,8 +240,26 @@ fn sync_source(
             }
         };
         report.posts_url = Some(posts_url.to_string());
+        // A name not seen before walks as the site its route's path names;
+        // the site's own word on its name is asked after a walk that worked.
+        let site = match &known {
+            Some(named) => named.site.clone(),
+            None => {
+                let site = posts_url.site();
+                // Shown by `status`; failing to record it changes nothing else.
+                let _ = store.set_posts_url(&site, posts_url.as_str());
+                site
+            }
+        };
+        let state = store.source_state(&site)?.unwrap_or_default();
+        let stored: Option<Cursor> = state.cursor.as_deref().and_then(|c| c.parse().ok());
+        let cursor = match (stored, options.full, options.since) {
+            (Some(cursor), false, _) => cursor,
+            (_, _, Some(since)) => Cursor::since(since),
+            _ => Cursor::start(),
+        };
         let route = Route {
-            origin: &origin,
+            site: &site,
             posts_url: &posts_url,
             cursor,
         };
@@ -255,19 +273,61 @@ fn sync_source(
         )?;
         match failure {
             // A remembered route that now answers with something else (the site
-            // changed its permalinks): find the route again, once.
+            // changed its permalinks): find the route, and the site, again, once.
             Some(FetchError::NotPostList { .. } | FetchError::Rejected { .. })
                 if remembered.is_some()
                     && report.pages == 0
                     && matches!(source, Source::Site(_)) =>
             {
-                remembered = None;
+                known = None;
+                store.forget_name(&name)?;
             }
             Some(e) => {
                 report.error = Some(super::describe(&e));
                 return Ok(report);
             }
-            None => return Ok(report),
+            None => {
+                if known.is_none() {
+                    identify(store, &name, &posts_url, client)?;
+                }
+                return Ok(report);
+            }
+        }
+    }
+}
+
+/// A site URL that is itself a stored site's root, with the route it was
+/// synced by: what an archive from before names were kept remembers of it.
+fn remembered_site(store: &Store, source: &Source) -> Result<Option<Named>, StoreError> {
+    let Source::Site(url) = source else {
+        return Ok(None);
+    };
+    let Some(site) = site_name(url) else {
+        return Ok(None);
+    };
+    let state = store.source_state(&site)?;
+    Ok(state
+        .and_then(|s| s.posts_url)
+        .map(|posts_url| Named { site, posts_url }))
+}
+
+/// Asks the site's REST index what site `posts_url` belongs to and remembers
+/// it under `name`, so later runs skip the question. When the index names
+/// another site than the route's path does (`127.0.0.1` of a site called
+/// `localhost`), what was just stored under the path's name is that site's: merged into it.
+fn identify(
+    store: &mut Store,
+    name: &str,
+    posts_url: &PostsUrl,
+    client: &Client,
+) -> Result<(), StoreError> {
+    match client.identify(posts_url) {
+        // Not asked this time: the next run asks again.
+        Identity::Unreachable(_) => Ok(()),
+        identity @ (Identity::Told(_) | Identity::Untold(_)) => {
+            let alias = posts_url.site();
+            store.name_source(name, identity.site(), posts_url.as_str(), Some(&alias))?;
+            Ok(())
         }
     }
 }
@@ -276,7 +336,7 @@ fn sync_source(
 fn walk(
     store: &mut Store,
     Route {
-        origin,
+        site,
         posts_url,
         cursor,
     }: Route<'_>,
@@ -317,7 +377,7 @@ fn walk(
     // page as it comes, so a slow site's progress is kept page by page.
     let mut sink = Sink {
         store,
-        origin,
+        site,
         keep_changes,
         report,
         progress,
@@ -364,7 +424,7 @@ const BULK_PAGES_AHEAD: usize = 5;
 /// Where a walk's judged pages go: the archive, the report and the progress bar.
 struct Sink<'s> {
     store: &'s mut Store,
-    origin: &'s str,
+    site: &'s str,
     keep_changes: bool,
     report: &'s mut SourceReport,
     progress: &'s mut dyn FnMut(Progress<'_>),
@@ -391,7 +451,7 @@ impl Sink<'_> {
                 outcome,
             })
             .collect();
-        let batch = pipeline::batch(self.origin, posts, Some(cursor));
+        let batch = pipeline::batch(self.site, posts, Some(cursor));
         let mut outcome = self.store.ingest(&batch)?;
         for post in &batch.posts {
             if let Outcome::Rejected { not_record, reason } = &post.outcome {
@@ -417,10 +477,10 @@ impl Sink<'_> {
     }
 }
 
-/// Where one walk goes: the source's origin, its posts route, and the mark to start after.
+/// Where one walk goes: the source's site, its posts route, and the mark to start after.
 #[derive(Clone, Copy)]
 struct Route<'a> {
-    origin: &'a str,
+    site: &'a str,
     posts_url: &'a PostsUrl,
     cursor: Cursor,
 }
@@ -431,28 +491,19 @@ struct Judged {
     verdicts: Vec<(Option<PostRef>, Outcome)>,
 }
 
-/// The stored route when this source has one; otherwise discovery, remembered for next time.
+/// A posts URL as given; else the route remembered for this name; else discovery.
 fn posts_url(
-    store: &Store,
-    origin: &str,
     source: &Source,
     stored: Option<&str>,
     client: &Client,
 ) -> Result<PostsUrl, FetchError> {
     if let Source::Posts(url) = source {
-        if stored != Some(url.as_str()) {
-            // Shown by `status`; failing to record it changes nothing else.
-            let _ = store.set_posts_url(origin, url.as_str());
-        }
         return Ok(url.clone());
     }
     if let Some(url) = stored.and_then(|s| PostsUrl::parse(s).ok()) {
         return Ok(url);
     }
-    let url = client.resolve(source)?;
-    // Failing to remember the route only costs discovery again next time.
-    let _ = store.set_posts_url(origin, url.as_str());
-    Ok(url)
+    client.resolve(source)
 }
 
 /// Totals the sources and folds each record's changes into one (first `from`, last `to`).

@@ -10,8 +10,35 @@ use std::fmt;
 
 use reqwest::Url;
 
+use super::body::{Capped, read_capped};
 use super::error::FetchError;
 use super::http::{Client, Mode};
+use crate::model::{site_name, site_of_route};
+
+/// The most of a REST index read: it is asked for two fields.
+const INDEX_CAP: u64 = 64 * 1024;
+
+/// What a site's REST index says the site is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// The site named by the index's `home` (or `url`).
+    Told(String),
+    /// The index answered without naming a site (none served, not JSON, no
+    /// usable `home`): the route's path names it, for good.
+    Untold(String),
+    /// The index could not be asked (the connection failed): the route's path
+    /// names it for this run, and the next run asks again.
+    Unreachable(String),
+}
+
+impl Identity {
+    /// The site's name, however it was found.
+    pub fn site(&self) -> &str {
+        match self {
+            Identity::Told(s) | Identity::Untold(s) | Identity::Unreachable(s) => s,
+        }
+    }
+}
 
 /// Query parameters the walk sets itself; stripped from a given posts URL.
 const OWN_PARAMS: &[&str] = &[
@@ -47,6 +74,32 @@ impl PostsUrl {
     /// The URL as text, the form the store keeps per source.
     pub fn as_str(&self) -> &str {
         self.0.as_str()
+    }
+
+    /// The site the route's path names (`…/a/wp-json/wp/v2/posts` → `…/a`);
+    /// the site's REST index may name it otherwise ([`Client::identify`]).
+    pub fn site(&self) -> String {
+        site_of_route(&self.0).unwrap_or_else(|| self.0.origin().ascii_serialization())
+    }
+
+    /// The REST index beside the route (`…/wp-json/` or `…?rest_route=/`),
+    /// asking only for the fields that name the site.
+    fn index(&self) -> Url {
+        let mut index = self.0.clone();
+        index.set_fragment(None);
+        let path = self.0.path().to_owned();
+        match path.find("/wp-json/") {
+            Some(at) => {
+                index.set_path(&format!("{}/wp-json/", &path[..at]));
+                index.set_query(None);
+            }
+            None => {
+                index.set_query(None);
+                index.query_pairs_mut().append_pair("rest_route", "/");
+            }
+        }
+        index.query_pairs_mut().append_pair("_fields", "home,url");
+        index
     }
 
     /// The URL with the walk's query parameters still to be appended.
@@ -205,6 +258,57 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The site `posts` belongs to, as its REST index names it (`home`, else
+    /// `url`): one site reached as `127.0.0.1` and as `localhost` is named
+    /// once. One request, not retried; whatever goes wrong, the route's path names the site.
+    pub fn identify(&self, posts: &PostsUrl) -> Identity {
+        let fallback = posts.site();
+        let index = posts.index();
+        let started = std::time::Instant::now();
+        let sent = self
+            .http
+            .get(index.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send();
+        let mut response = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                let why = crate::describe::describe(&e);
+                self.emit(&index, None, Some(&why), 0, started, 0);
+                return Identity::Unreachable(fallback);
+            }
+        };
+        let status = response.status().as_u16();
+        let body = if response.status().is_success() {
+            match read_capped(&mut response, INDEX_CAP.min(self.config.max_response_bytes)) {
+                Ok(body) => Some(body),
+                Err(Capped::TooLarge { .. }) => None,
+                Err(Capped::Broken { read, detail }) => {
+                    self.emit(&index, Some(status), Some(&detail), read, started, 0);
+                    return Identity::Unreachable(fallback);
+                }
+            }
+        } else {
+            None
+        };
+        let bytes = body.as_ref().map_or(0, |b| b.len() as u64);
+        self.emit(&index, Some(status), None, bytes, started, 0);
+        let told = body
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|v| {
+                ["home", "url"]
+                    .iter()
+                    .filter_map(|k| v.get(*k).and_then(|s| s.as_str()))
+                    .find_map(|s| Url::parse(s).ok().and_then(|u| site_name(&u)))
+            });
+        match told {
+            Some(site) => Identity::Told(site),
+            None => Identity::Untold(fallback),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +359,28 @@ mod tests {
         let p = PostsUrl::parse("http://x.org/?rest_route=%2Fwp%2Fv2%2Fposts").unwrap();
         assert_eq!(p.as_str(), "http://x.org/?rest_route=%2Fwp%2Fv2%2Fposts");
         assert!(PostsUrl::parse("https://m365jp.net").is_err());
+    }
+
+    #[test]
+    fn a_route_names_its_site_and_its_index() {
+        let p = PostsUrl::parse("https://host/a/wp-json/wp/v2/posts?categories=3").unwrap();
+        assert_eq!(p.site(), "https://host/a");
+        assert_eq!(
+            p.index().as_str(),
+            "https://host/a/wp-json/?_fields=home%2Curl"
+        );
+        let p = PostsUrl::parse("http://x.org/b/?rest_route=/wp/v2/posts").unwrap();
+        assert_eq!(p.site(), "http://x.org/b");
+        assert_eq!(
+            p.index().as_str(),
+            "http://x.org/b/?rest_route=%2F&_fields=home%2Curl"
+        );
+        let p = PostsUrl::parse("https://m365jp.net/index.php/wp-json/wp/v2/posts").unwrap();
+        assert_eq!(p.site(), "https://m365jp.net");
+        assert_eq!(
+            p.index().as_str(),
+            "https://m365jp.net/index.php/wp-json/?_fields=home%2Curl"
+        );
     }
 
     #[test]

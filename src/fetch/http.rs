@@ -69,7 +69,7 @@ type Observer = Box<dyn Fn(&RequestEvent<'_>) + Send + Sync>;
 
 /// The WordPress REST client: one per run, reused for every request (it pools connections).
 pub struct Client {
-    http: reqwest::blocking::Client,
+    pub(super) http: reqwest::blocking::Client,
     pub(super) config: Config,
     observer: Option<Observer>,
 }
@@ -388,7 +388,7 @@ impl Client {
         Ok(to)
     }
 
-    fn emit(
+    pub(super) fn emit(
         &self,
         url: &Url,
         status: Option<u16>,

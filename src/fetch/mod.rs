@@ -59,7 +59,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
-pub use discover::{PostsUrl, Source};
+pub use discover::{Identity, PostsUrl, Source};
 pub use error::{Failure, FetchError, RedirectProblem};
 pub use http::{Client, RequestEvent};
 pub use walk::{Page, Walk};

@@ -9,6 +9,7 @@ mod id;
 mod post;
 mod record;
 mod reject;
+mod site;
 mod stats;
 
 use chrono::{DateTime, Utc};
@@ -24,6 +25,7 @@ pub use record::{
     changes,
 };
 pub use reject::{Reject, Verdict};
+pub use site::{site_name, site_of_link, site_of_route};
 pub use stats::{Count, Durations, Stats};
 
 /// Which family of feed post a record comes from.

@@ -26,7 +26,7 @@ impl Verdict {
 /// One rejected post, as stored with its current raw version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reject {
-    /// The origin it came from (`https://m365jp.net`).
+    /// The site it came from (`https://m365jp.net`).
     pub source: String,
     /// The WordPress post id; none when the JSON had no usable id.
     pub post_id: Option<u64>,

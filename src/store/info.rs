@@ -27,8 +27,8 @@ pub struct RunInfo {
 /// One source as `status` shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceInfo {
-    /// Where its posts come from (`https://m365jp.net`).
-    pub origin: String,
+    /// The WordPress site its posts come from (`https://m365jp.net`, `https://host/blog`).
+    pub site: String,
     /// The REST route sync found for it, once known.
     pub posts_url: Option<String>,
     /// The sync mark: every post modified at or before it is stored; none before the first sync.
@@ -57,7 +57,7 @@ pub struct ArchiveStatus {
     pub not_records: u64,
     /// Posts that failed to parse.
     pub failed: u64,
-    /// Source origins with their sync marks.
+    /// Sources (sites) with their sync marks.
     pub sources: Vec<SourceInfo>,
     /// The newest Last Updated of any record.
     pub newest_update: Option<String>,
@@ -77,12 +77,12 @@ impl Store {
         };
         let mut stmt = self
             .conn
-            .prepare("SELECT origin, posts_url, cursor FROM sources ORDER BY origin")
+            .prepare("SELECT site, posts_url, cursor FROM sources ORDER BY site")
             .map_err(fail)?;
         let sources = stmt
             .query_map([], |r| {
                 Ok(SourceInfo {
-                    origin: r.get(0)?,
+                    site: r.get(0)?,
                     posts_url: r.get(1)?,
                     sync_mark: r.get(2)?,
                 })

@@ -47,8 +47,8 @@ pub struct Incoming<'a> {
 /// A set of posts written in one transaction.
 #[derive(Debug, Clone)]
 pub struct Batch<'a> {
-    /// Where the posts came from (`https://m365jp.net`).
-    pub origin: &'a str,
+    /// The site the posts came from (`https://m365jp.net`, `https://host/blog`).
+    pub site: &'a str,
     /// The posts.
     pub posts: Vec<Incoming<'a>>,
     /// The parser version that produced the outcomes.
@@ -92,7 +92,7 @@ impl Store {
         let path = self.path.clone();
         let fail = |action| super::failing(&path, action);
         let tx = self.conn.transaction().map_err(fail("starting a batch"))?;
-        let source = source_id(&tx, batch.origin).map_err(fail("recording the source"))?;
+        let source = source_id(&tx, batch.site).map_err(fail("recording the source"))?;
         let mut out = BatchOutcome::default();
         let mut work = Work::start(&tx).map_err(fail("starting a batch"))?;
         for post in &batch.posts {
@@ -125,12 +125,13 @@ impl Store {
     }
 }
 
-pub(super) fn source_id(tx: &Transaction<'_>, origin: &str) -> rusqlite::Result<i64> {
+/// The id of the source that is `site`, made on first sight.
+pub(super) fn source_id(tx: &Transaction<'_>, site: &str) -> rusqlite::Result<i64> {
     tx.execute(
-        "INSERT INTO sources(origin) VALUES (?1) ON CONFLICT(origin) DO NOTHING",
-        [origin],
+        "INSERT INTO sources(site) VALUES (?1) ON CONFLICT(site) DO NOTHING",
+        [site],
     )?;
-    tx.query_row("SELECT id FROM sources WHERE origin = ?1", [origin], |r| {
+    tx.query_row("SELECT id FROM sources WHERE site = ?1", [site], |r| {
         r.get(0)
     })
 }

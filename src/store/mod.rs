@@ -11,6 +11,7 @@ mod fts;
 mod heal;
 mod info;
 mod ingest;
+mod merge;
 mod records;
 mod rejects;
 mod reparse;
@@ -36,7 +37,7 @@ pub use ingest::{Batch, Incoming, Outcome};
 pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version, sqlite_version};
 pub use search::SearchOutcome;
-pub use sources::{SourceState, SyncLock};
+pub use sources::{Named, SourceState, SyncLock};
 pub use tally::{BatchOutcome, StatusChange};
 
 /// What went wrong with the archive file.

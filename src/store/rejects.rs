@@ -13,7 +13,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT s.origin, r.post_id, p.link, raw.modified_gmt, r.not_record, r.reason,
+                "SELECT s.site, r.post_id, p.link, raw.modified_gmt, r.not_record, r.reason,
                         r.parser_version
                  FROM rejects r
                  JOIN raw_posts raw ON raw.id = r.raw_id

@@ -4,7 +4,7 @@
 //! older healthfeed is upgraded in place at open; one made by a newer healthfeed
 //! is refused before anything is written.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 
 /// Marks a SQLite file as a healthfeed archive (`PRAGMA application_id`, "hfed").
 pub const APPLICATION_ID: i64 = 0x6866_6564;
@@ -147,7 +147,28 @@ ALTER TABLE updates ADD COLUMN action_required_by TEXT;
 ALTER TABLE records ADD COLUMN action_required_by TEXT;
 ALTER TABLE updates ADD COLUMN extra_rows TEXT NOT NULL DEFAULT '[]';  -- JSON [{"name": …, "text": …}, …]
 "#,
+    // 4: a source is a WordPress site, not a host: two sites may share a host
+    // (a multisite in subdirectories), and one site may be reached under two
+    // names. `sources.origin` becomes `sources.site` (the site's root URL) and
+    // sources that come out as one site are merged, in code: see
+    // `sources::become_sites`. Each name a sync was given is remembered with
+    // the site it turned out to be, so later runs ask the site only once.
+    r#"
+CREATE TABLE IF NOT EXISTS source_names (
+    name       TEXT PRIMARY KEY,   -- a --source as given, or the posts route it took
+    source_id  INTEGER NOT NULL REFERENCES sources(id),
+    posts_url  TEXT NOT NULL
+);
+"#,
 ];
+
+/// The step in code that follows migration `i`'s SQL, for what SQL alone cannot do.
+fn code_step(i: usize) -> Option<fn(&Transaction<'_>) -> rusqlite::Result<()>> {
+    match i {
+        3 => Some(super::sources::become_sites),
+        _ => None,
+    }
+}
 
 /// The schema version this build writes.
 pub fn current_version() -> i64 {
@@ -159,19 +180,27 @@ pub fn sqlite_version() -> &'static str {
     rusqlite::version()
 }
 
-/// Applies every migration past the file's version, each in its own transaction.
+/// Applies every migration past the file's version, all in one transaction:
+/// a writer killed while upgrading (or creating) an archive leaves it at the
+/// version it had, never between two, where readers would refuse it.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<i64> {
     let mut version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-        let tx = conn.transaction()?;
+    let start = version.max(0) as usize;
+    if start >= MIGRATIONS.len() {
+        return Ok(version);
+    }
+    let tx = conn.transaction()?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(start) {
         tx.execute_batch(sql)?;
-        // PRAGMA takes no bound parameters; the value is our own integer.
-        tx.execute_batch(&format!(
-            "PRAGMA user_version = {}; PRAGMA application_id = {APPLICATION_ID};",
-            i + 1
-        ))?;
-        tx.commit()?;
+        if let Some(step) = code_step(i) {
+            step(&tx)?;
+        }
         version = i as i64 + 1;
     }
+    // PRAGMA takes no bound parameters; the value is our own integer.
+    tx.execute_batch(&format!(
+        "PRAGMA user_version = {version}; PRAGMA application_id = {APPLICATION_ID};"
+    ))?;
+    tx.commit()?;
     Ok(version)
 }

@@ -33,7 +33,7 @@ fn rejected_by_version_2(a: &Archive, names: &[&str]) {
     let mut store = Store::open(a.db()).unwrap();
     store
         .ingest(&Batch {
-            origin: "https://m365jp.net",
+            site: "https://m365jp.net",
             posts,
             parser_version: 2,
             fetched_at: Utc::now(),

@@ -19,5 +19,6 @@ mod odd_paths;
 mod output_files;
 mod parse;
 mod rejects;
+mod sources;
 mod support;
 mod sync;

@@ -232,7 +232,7 @@ fn an_archive_of_schema_2_upgrades_and_reparse_fills_the_new_columns() {
         .conn()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     a.cmd(["reparse"]).ok();
     let answer = a.cmd(["query", "--format", "ndjson", "MC938271"]).json();
     assert_eq!(answer["action_required_by"], "2025-01-31T08:00:00Z");
@@ -258,7 +258,7 @@ fn a_batch_reports_a_new_announcement_as_active_or_ended_by_its_end_time() {
     let mut store = Store::open(a.db()).unwrap();
     let out = store
         .ingest(&Batch {
-            origin: "https://m365jp.net",
+            site: "https://m365jp.net",
             posts: incoming,
             parser_version: parse::PARSER_VERSION,
             fetched_at: Utc::now(),

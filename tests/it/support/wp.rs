@@ -104,6 +104,12 @@ pub struct Site {
     pub clock: Option<DateTime<Utc>>,
     /// Query parameters the server drops unread, as an old WordPress or a cache would.
     pub ignored_params: Vec<&'static str>,
+    /// The site's home URL, as its REST index (`/wp-json/`) reports it and as
+    /// posts published afterwards link to it; `None`: the index reports the
+    /// stand-in's own URL and posts link to m365jp.net.
+    pub home: Option<String>,
+    /// Post `id` carries record `DZ{record_base + id}`: two sites with the same post ids, distinct records.
+    pub record_base: u64,
     log: Vec<String>,
     user_agents: Vec<String>,
     gzipped: usize,
@@ -114,7 +120,7 @@ impl Site {
     /// Publishes post `id` (a seed-shaped service-health post) modified at `modified`.
     pub fn publish(&mut self, id: u64, modified: DateTime<Utc>) {
         let mut json = SEED.clone();
-        let record = format!("DZ{}", 600_000 + id);
+        let record = format!("DZ{}", self.record_base + id);
         let slug = format!("servicerestored-{}-post-{id}", record.to_lowercase());
         for key in ["title", "content"] {
             if let Some(Value::String(text)) = json.get(key).and_then(|v| v.get("rendered")) {
@@ -124,10 +130,8 @@ impl Site {
         }
         json.insert("id".into(), json!(id));
         json.insert("slug".into(), json!(slug));
-        json.insert(
-            "link".into(),
-            json!(format!("https://m365jp.net/index.php/{slug}")),
-        );
+        let home = self.home.as_deref().unwrap_or("https://m365jp.net");
+        json.insert("link".into(), json!(format!("{home}/index.php/{slug}")));
         json.insert(
             "guid".into(),
             json!({"rendered": format!("https://m365jp.xyz/?p={id}")}),
@@ -230,43 +234,100 @@ fn set_time(json: &mut Map<String, Value>, field: &str, at: DateTime<Utc>) {
     );
 }
 
-/// The running stand-in; stops when dropped.
+/// The running stand-in; stops when the last site on its server is dropped.
 pub struct Wp {
-    server: Server,
+    server: Arc<Server>,
     site: Arc<Mutex<Site>>,
+    /// The path the site lives under (`/a` in a multisite), `""` at the root.
+    prefix: String,
+}
+
+fn new_site() -> Arc<Mutex<Site>> {
+    Arc::new(Mutex::new(Site {
+        posts: BTreeMap::new(),
+        layout: Layout::Pretty,
+        faults: VecDeque::new(),
+        sticky: None,
+        shuffle_ties: None,
+        gzip: true,
+        clock: None,
+        ignored_params: Vec::new(),
+        home: None,
+        record_base: 600_000,
+        log: Vec::new(),
+        user_agents: Vec::new(),
+        gzipped: 0,
+        hooks: Vec::new(),
+    }))
 }
 
 impl Wp {
     /// An empty site with pretty permalinks, gzip on, no faults.
     pub fn start() -> Wp {
-        let site = Arc::new(Mutex::new(Site {
-            posts: BTreeMap::new(),
-            layout: Layout::Pretty,
-            faults: VecDeque::new(),
-            sticky: None,
-            shuffle_ties: None,
-            gzip: true,
-            clock: None,
-            ignored_params: Vec::new(),
-            log: Vec::new(),
-            user_agents: Vec::new(),
-            gzipped: 0,
-            hooks: Vec::new(),
-        }));
-        let shared = site.clone();
-        let addr = Arc::new(Mutex::new(String::new()));
-        let addr_in = addr.clone();
-        let server = Server::start(Arc::new(move |req: &Request| {
-            let host = addr_in.lock().unwrap().clone();
-            handle(&shared, &host, req)
-        }));
-        *addr.lock().unwrap() = server.addr.clone();
-        Wp { server, site }
+        Wp::multisite(&[""]).pop().unwrap()
     }
 
-    /// The site's home page, `http://127.0.0.1:PORT`.
+    /// Empty sites on one server, each under its path prefix (`/a`, `/b`), as
+    /// a WordPress multisite in subdirectories serves them.
+    pub fn multisite(prefixes: &[&str]) -> Vec<Wp> {
+        let sites: Vec<(String, Arc<Mutex<Site>>)> = prefixes
+            .iter()
+            .map(|p| (p.trim_end_matches('/').to_owned(), new_site()))
+            .collect();
+        let shared = sites.clone();
+        let addr = Arc::new(Mutex::new(String::new()));
+        let addr_in = addr.clone();
+        let server = Arc::new(Server::start(Arc::new(move |req: &Request| {
+            let host = addr_in.lock().unwrap().clone();
+            // The longest prefix the path falls under picks the site.
+            let picked = shared
+                .iter()
+                .filter(|(p, _)| {
+                    req.target
+                        .strip_prefix(p.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+                })
+                .max_by_key(|(p, _)| p.len());
+            match picked {
+                Some((prefix, site)) => {
+                    let rest = &req.target[prefix.len()..];
+                    let inner = Request {
+                        target: if rest.is_empty() {
+                            "/".into()
+                        } else {
+                            rest.into()
+                        },
+                        headers: req.headers.clone(),
+                    };
+                    handle(site, &host, prefix, &inner)
+                }
+                None => html(404, "Not Found"),
+            }
+        })));
+        *addr.lock().unwrap() = server.addr.clone();
+        sites
+            .into_iter()
+            .map(|(prefix, site)| Wp {
+                server: server.clone(),
+                site,
+                prefix,
+            })
+            .collect()
+    }
+
+    /// The site's home page, `http://127.0.0.1:PORT` (plus its prefix in a multisite).
     pub fn url(&self) -> String {
-        format!("http://{}", self.server.addr)
+        format!("http://{}{}", self.server.addr, self.prefix)
+    }
+
+    /// The server's port.
+    pub fn port(&self) -> u16 {
+        self.server
+            .addr
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap()
     }
 
     /// The pretty-permalink posts route.
@@ -310,13 +371,13 @@ impl Wp {
     }
 }
 
-fn handle(site: &Mutex<Site>, host: &str, req: &Request) -> Response {
+fn handle(site: &Mutex<Site>, host: &str, prefix: &str, req: &Request) -> Response {
     let mut site = site.lock().unwrap();
     site.log.push(req.target.clone());
     site.user_agents
         .push(req.header("user-agent").unwrap_or("").to_owned());
     let n = site.log.len();
-    let mut response = route(&mut site, host, req);
+    let mut response = route(&mut site, host, prefix, req);
     let date = site.clock.unwrap_or_else(Utc::now);
     response.headers.push((
         "Date".into(),
@@ -347,7 +408,7 @@ fn handle(site: &Mutex<Site>, host: &str, req: &Request) -> Response {
     response
 }
 
-fn route(site: &mut Site, host: &str, req: &Request) -> Response {
+fn route(site: &mut Site, host: &str, prefix: &str, req: &Request) -> Response {
     let url = Url::parse(&format!("http://{host}{}", req.target)).unwrap();
     let params: Vec<(String, String)> = url
         .query_pairs()
@@ -373,6 +434,14 @@ fn route(site: &mut Site, host: &str, req: &Request) -> Response {
         }
         ("/wp-json/wp/v2/posts" | "/index.php/wp-json/wp/v2/posts", _)
         | ("/" | "/index.php", Some("/wp/v2/posts")) => posts_route(site, host, req, &params),
+        ("/wp-json/" | "/wp-json", _) if site.layout == Layout::IndexPhp => html(404, "Not Found"),
+        ("/wp-json/" | "/wp-json" | "/index.php/wp-json/" | "/index.php/wp-json", _)
+            if site.layout == Layout::Plain =>
+        {
+            redirect(301, "/")
+        }
+        ("/wp-json/" | "/wp-json" | "/index.php/wp-json/" | "/index.php/wp-json", _)
+        | ("/" | "/index.php", Some("/")) => index(site, host, prefix),
         ("/loop", _) => redirect(302, param("back").unwrap_or("/")),
         ("/" | "/index.php", Some(_)) => wp_error(
             404,
@@ -433,6 +502,16 @@ fn posts_route(
     };
     response.delivery = delivery;
     response
+}
+
+/// The REST index, as much of it as names the site: `home` and `url`.
+fn index(site: &Site, host: &str, prefix: &str) -> Response {
+    let home = site
+        .home
+        .clone()
+        .unwrap_or_else(|| format!("http://{host}{prefix}"));
+    let body = json!({"name": "M365 stand-in", "url": home, "home": home});
+    json_response(200, serde_json::to_vec(&body).unwrap(), vec![])
 }
 
 /// The posts query, as `WP_REST_Posts_Controller::get_items` answers it.
