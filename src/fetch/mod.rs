@@ -75,7 +75,8 @@ pub struct Config {
     pub user_agent: String,
     /// How long to wait for a TCP (and TLS) connection.
     pub connect_timeout: Duration,
-    /// How long to wait for the response headers, and for each read of its body.
+    /// How long one try of a request may take, from sending it to the end of
+    /// its body (redirect hops included); a body still arriving then is dropped.
     pub read_timeout: Duration,
     /// Largest response body accepted, counted after gzip decoding.
     pub max_response_bytes: u64,
@@ -97,6 +98,9 @@ pub struct Config {
     pub env_proxy: bool,
     /// How often a tie group is re-walked when it changes during its walk.
     pub max_tie_passes: u32,
+    /// How long the client may be used, from its creation: past it no new
+    /// request or retry starts ([`FetchError::TimeLimit`]); `None` is no limit.
+    pub max_time: Option<Duration>,
 }
 
 impl Default for Config {
@@ -118,6 +122,7 @@ impl Default for Config {
             settle: Duration::from_secs(30),
             env_proxy: true,
             max_tie_passes: 3,
+            max_time: None,
         }
     }
 }
