@@ -32,6 +32,14 @@
 //!   walked again (a bounded number of times). The mark becomes `Mx` only once a
 //!   pass saw a stable total.
 //!
+//! Progress is judged from the posts received, never from the server's counts:
+//! each page of a tie group must bring a post its pass has not seen (a server
+//! ignoring `page` is caught at page 2), the group ends at a short or empty
+//! page whatever `X-WP-TotalPages` says, full pages followed by an empty one
+//! while `X-WP-Total` promises more is an error, and a short page bringing
+//! nothing new ends a keyset walk whatever `X-WP-Total` says. No walk makes
+//! more than a fixed number of requests without its mark advancing.
+//!
 //! Posts published or edited mid-walk get a modified time newer than the mark,
 //! so a later request of the same walk (or the next run) finds them. The first
 //! walk sends no `modified_after`; a run with nothing new costs one request.
@@ -42,6 +50,10 @@
 //! after our request, would otherwise sit at or below the mark forever. This
 //! only matters for posts modified in the last few seconds; older marks are
 //! committed as they are, so a quiet feed costs one request and yields nothing.
+//! That clock is believed only up to an hour ahead of the local one (and when
+//! behind it, only if not behind its own posts); otherwise the local clock
+//! stands in. So the mark never passes the present: a post dated ahead comes
+//! again each walk instead of hiding every post after it.
 //!
 //! Known limit: WordPress compares these dates in the site's local time; on a
 //! site whose time zone has daylight saving, posts modified in the repeated
