@@ -303,9 +303,13 @@ pub struct SyncArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
-    /// How long to wait for a connection, and for each read of an answer (30s, 1m, 1.5s).
+    /// How long one request may take: connection, headers and the whole answer (30s, 1m, 1.5s).
     #[arg(long, value_name = "TIME", default_value = "30s", value_parser = super::when::positive_span)]
     pub timeout: Duration,
+
+    /// Stop the run after this long (10m, 1h), keeping the pages fetched so far; exit 4.
+    #[arg(long, value_name = "TIME", value_parser = super::when::positive_span)]
+    pub max_time: Option<Duration>,
 
     /// Retries of a failing request (timeouts, 429, 5xx) before giving up.
     #[arg(long, value_name = "N", default_value_t = 4)]

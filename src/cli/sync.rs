@@ -20,6 +20,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
         wait: args.wait,
         keep_changes: args.changes || machine,
         timeout: args.timeout,
+        max_time: args.max_time,
         retries: args.retries,
         retry_base: Duration::from_millis(args.retry_base_ms),
         settle: Duration::from_secs(args.settle_secs),
@@ -60,6 +61,10 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
         bar.finish_and_clear();
     }
     for source in &report.sources {
+        for warning in &source.warnings {
+            let line = format!("sync of {}: {warning}", source.source);
+            eprintln!("healthfeed: warning: {}", clean(&line));
+        }
         if let Some(error) = &source.error {
             let line = format!(
                 "sync of {} failed after {} ({} kept): {error}",

@@ -38,8 +38,11 @@ pub struct Options {
     /// Keep every new record and status change for the report (`--changes`,
     /// `--json`); otherwise only counts are kept, so a backfill's memory stays flat.
     pub keep_changes: bool,
-    /// How long to wait for a connection, and for each read of an answer.
+    /// How long one try of a request may take, connection, headers and body.
     pub timeout: Duration,
+    /// How long the whole run may take: past it no new request starts, the
+    /// pages committed are kept, and each unfinished source fails.
+    pub max_time: Option<Duration>,
     /// Retries of a failing request (timeouts, 429, 5xx) before giving up.
     pub retries: u32,
     /// The first retry's delay, doubled at each further retry.
@@ -61,6 +64,7 @@ impl Default for Options {
             wait: Duration::ZERO,
             keep_changes: false,
             timeout: http.read_timeout,
+            max_time: None,
             retries: http.max_tries.saturating_sub(1),
             retry_base: http.backoff_base,
             settle: http.settle,
@@ -112,6 +116,9 @@ pub struct SourceReport {
     pub outcome: BatchOutcome,
     /// Why the source failed, if it did (its committed pages are kept).
     pub error: Option<String>,
+    /// What was found wrong and repaired on the way (a sync mark in the future).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// The whole run's result.
@@ -186,10 +193,15 @@ pub fn run(
         backoff_base: options.retry_base,
         settle: options.settle,
         per_page: options.per_page,
+        max_time: options.max_time,
         ..fetch::Config::default()
     })?;
     if let Some(log) = log {
-        client = client.observe(move |event| log(&event.to_string()));
+        let log = std::sync::Arc::new(log);
+        let notes = log.clone();
+        client = client
+            .observe(move |event| log(&event.to_string()))
+            .observe_notes(move |note| notes(note));
     }
     let client = &client;
     let _lock = SyncLock::acquire(db, options.wait)?;
@@ -223,6 +235,7 @@ fn sync_source(
         pages: 0,
         outcome: BatchOutcome::default(),
         error: None,
+        warnings: Vec::new(),
     };
     let name = source.to_string();
     // What this name was found to be on an earlier run: no request needed.
@@ -348,6 +361,7 @@ fn walk(
     progress(Progress::Source {
         url: posts_url.as_str(),
     });
+    let cursor = repair_future(cursor, Utc::now(), report);
     // Fetching and parsing run ahead of storing, on a second thread: the
     // network wait and the parser overlap with SQLite's writes, with one
     // request in flight.
@@ -413,6 +427,30 @@ fn walk(
         sink.store.end_bulk();
     }
     result
+}
+
+/// How far ahead of this machine's clock a stored mark may be before it is repaired.
+const MARK_SKEW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+/// The mark to walk from: `cursor`, unless it lies in the future (set by an
+/// older healthfeed that trusted a server's clock, or by a post dated ahead).
+/// Every later walk from such a mark would find nothing, so the walk starts
+/// again from the start of the feed (the store dedupes what it holds), and
+/// the report says so.
+fn repair_future(cursor: Cursor, now: DateTime<Utc>, report: &mut SourceReport) -> Cursor {
+    match cursor.modified_after {
+        Some(mark) if mark > now + MARK_SKEW => {
+            let warning = format!(
+                "the stored sync mark {cursor} is in the future (this machine's clock says {}): walking the whole feed again to repair it",
+                now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+            if !report.warnings.contains(&warning) {
+                report.warnings.push(warning);
+            }
+            Cursor::start()
+        }
+        _ => cursor,
+    }
 }
 
 /// Posts a bulk walk stores per transaction, in whole pages: an import's batch.

@@ -4,8 +4,8 @@
 //! body may be, what counts as a post list, what a WordPress error says, and
 //! how the `Date` and `Retry-After` headers read.
 
-use std::io::Read;
-use std::time::Duration;
+use std::io::{self, Read};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use reqwest::blocking::Response;
@@ -14,6 +14,30 @@ use reqwest::header::HeaderMap;
 use crate::describe::describe;
 use crate::input::PostReader;
 
+/// A response whose body fails once its try's time is up, checked before each
+/// read: a server sending a byte every few seconds cannot stretch one request
+/// past the timeout (each read is also bounded by the client's own timeout).
+pub(super) struct Deadline<'r> {
+    pub inner: &'r mut Response,
+    pub deadline: Instant,
+    pub limit: Duration,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if Instant::now() >= self.deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "the whole answer took longer than the {} s timeout",
+                    self.limit.as_secs_f64()
+                ),
+            ));
+        }
+        self.inner.read(buf)
+    }
+}
+
 pub(super) enum Capped {
     TooLarge { read: u64, declared: Option<u64> },
     Broken { read: u64, detail: String },
@@ -21,13 +45,16 @@ pub(super) enum Capped {
 
 /// The whole body, refused past `cap` bytes: up front when `Content-Length`
 /// says so, otherwise by counting (gzip and chunked bodies announce no length).
-pub(super) fn read_capped(response: &mut Response, cap: u64) -> Result<Vec<u8>, Capped> {
-    let declared = response.content_length();
+pub(super) fn read_capped(response: &mut Deadline<'_>, cap: u64) -> Result<Vec<u8>, Capped> {
+    let declared = response.inner.content_length();
     if declared.is_some_and(|len| len > cap) {
         return Err(Capped::TooLarge { read: 0, declared });
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(64 * 1024).min(cap) as usize);
-    match response.take(cap.saturating_add(1)).read_to_end(&mut body) {
+    match (&mut *response)
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut body)
+    {
         Ok(_) if body.len() as u64 > cap => Err(Capped::TooLarge {
             read: body.len() as u64,
             declared,
@@ -35,13 +62,21 @@ pub(super) fn read_capped(response: &mut Response, cap: u64) -> Result<Vec<u8>, 
         Ok(_) => Ok(body),
         Err(e) => Err(Capped::Broken {
             read: body.len() as u64,
-            detail: describe(&e),
+            // The client's own timeout on a read also ends the whole answer's time.
+            detail: if Instant::now() >= response.deadline {
+                format!(
+                    "the whole answer took longer than the {} s timeout",
+                    response.limit.as_secs_f64()
+                )
+            } else {
+                describe(&e)
+            },
         }),
     }
 }
 
 /// Up to `cap` bytes of a body that is only read for its error message.
-pub(super) fn read_some(response: &mut Response, cap: u64) -> Vec<u8> {
+pub(super) fn read_some(response: &mut Deadline<'_>, cap: u64) -> Vec<u8> {
     let mut body = Vec::new();
     // A broken error body still tells the status; what was read is enough.
     let _ = response.take(cap).read_to_end(&mut body);

@@ -10,7 +10,7 @@ use std::fmt;
 
 use reqwest::Url;
 
-use super::body::{Capped, read_capped};
+use super::body::{Capped, Deadline, read_capped};
 use super::error::FetchError;
 use super::http::{Client, Mode};
 use crate::model::{site_name, site_of_route};
@@ -281,7 +281,14 @@ impl Client {
         };
         let status = response.status().as_u16();
         let body = if response.status().is_success() {
-            match read_capped(&mut response, INDEX_CAP.min(self.config.max_response_bytes)) {
+            // One request, bounded like every other: the whole answer within --timeout.
+            let limit = self.config.read_timeout;
+            let mut bounded = Deadline {
+                inner: &mut response,
+                deadline: started + limit,
+                limit,
+            };
+            match read_capped(&mut bounded, INDEX_CAP.min(self.config.max_response_bytes)) {
                 Ok(body) => Some(body),
                 Err(Capped::TooLarge { .. }) => None,
                 Err(Capped::Broken { read, detail }) => {

@@ -242,6 +242,54 @@ pub enum FetchError {
         /// How many passes were made.
         passes: u32,
     },
+    /// A page of a tie group held only posts already received: the server ignores `page`.
+    #[error(
+        "GET {url}: HTTP 200, but page {page} holds only posts already received: the site ignores the page parameter (a cache or proxy in front of WordPress?), so posts sharing one modified time cannot all be fetched; the sync mark was not moved. Use the site's own posts URL, not a cache or mirror"
+    )]
+    RepeatedPage {
+        /// The URL of the repeating page.
+        url: String,
+        /// The page number asked for.
+        page: u64,
+    },
+    /// A tie group's pages ended before the number of posts the server promised.
+    #[error(
+        "GET {url}: HTTP 200, but the pages of the posts modified at {at} ended after {received} posts while X-WP-Total promised {promised}: the site hides posts from its pages or miscounts them; the sync mark was not moved. Please report it with the URL"
+    )]
+    Shortfall {
+        /// The URL of the page that ended the group.
+        url: String,
+        /// The shared modified time, RFC 3339.
+        at: String,
+        /// `X-WP-Total` for the group.
+        promised: u64,
+        /// Distinct posts received.
+        received: u64,
+    },
+    /// Too many requests without the mark advancing: the server's paging never ends.
+    #[error(
+        "GET {url}: {requests} requests{} without the sync mark advancing: the site's paging never ends; stopped, the sync mark was not moved. Please report it with the URL",
+        at.as_ref().map(|at| format!(" for the posts modified at {at}")).unwrap_or_default()
+    )]
+    Endless {
+        /// The URL of the request that hit the cap.
+        url: String,
+        /// The shared modified time being paged, RFC 3339, if any.
+        at: Option<String>,
+        /// The cap.
+        requests: u32,
+    },
+    /// The run's `--max-time` passed: the walk stopped before this request.
+    #[error(
+        "stopped before GET {url}: the time limit of {} s (--max-time) was reached; the pages committed so far are kept and the next run resumes after them",
+        limit.as_secs_f64()
+    )]
+    TimeLimit {
+        /// The URL that was not requested.
+        url: String,
+        /// The run's time limit.
+        limit: std::time::Duration,
+    },
 }
 
 impl FetchError {
@@ -259,7 +307,11 @@ impl FetchError {
             | FetchError::NoRoute { .. }
             | FetchError::IgnoredFilter { .. }
             | FetchError::NoProgress { .. }
-            | FetchError::Unstable { .. } => Exit::Fetch,
+            | FetchError::Unstable { .. }
+            | FetchError::RepeatedPage { .. }
+            | FetchError::Shortfall { .. }
+            | FetchError::Endless { .. }
+            | FetchError::TimeLimit { .. } => Exit::Fetch,
         }
     }
 
@@ -275,7 +327,11 @@ impl FetchError {
             | FetchError::NotPostList { url, .. }
             | FetchError::IgnoredFilter { url, .. }
             | FetchError::NoProgress { url }
-            | FetchError::Unstable { url, .. } => Some(url),
+            | FetchError::Unstable { url, .. }
+            | FetchError::RepeatedPage { url, .. }
+            | FetchError::Shortfall { url, .. }
+            | FetchError::Endless { url, .. }
+            | FetchError::TimeLimit { url, .. } => Some(url),
             FetchError::NoRoute { site, .. } => Some(site),
         }
     }
@@ -290,7 +346,9 @@ impl FetchError {
             | FetchError::NotPostList { status, .. } => Some(*status),
             FetchError::IgnoredFilter { .. }
             | FetchError::NoProgress { .. }
-            | FetchError::Unstable { .. } => Some(200),
+            | FetchError::Unstable { .. }
+            | FetchError::RepeatedPage { .. }
+            | FetchError::Shortfall { .. } => Some(200),
             _ => None,
         }
     }

@@ -16,8 +16,8 @@ use reqwest::header::{self, HeaderMap};
 
 use super::Config;
 use super::body::{
-    Capped, Shape, http_date, number, post_list, read_capped, read_some, retry_after, snippet,
-    wp_error,
+    Capped, Deadline, Shape, http_date, number, post_list, read_capped, read_some, retry_after,
+    snippet, wp_error,
 };
 use super::error::{Failure, FetchError, RedirectProblem, status_text};
 use crate::describe::{count, describe};
@@ -66,12 +66,16 @@ impl fmt::Display for RequestEvent<'_> {
 }
 
 type Observer = Box<dyn Fn(&RequestEvent<'_>) + Send + Sync>;
+type Notes = Box<dyn Fn(&str) + Send + Sync>;
 
 /// The WordPress REST client: one per run, reused for every request (it pools connections).
 pub struct Client {
     pub(super) http: reqwest::blocking::Client,
     pub(super) config: Config,
     observer: Option<Observer>,
+    notes: Option<Notes>,
+    /// When `Config::max_time` runs out.
+    deadline: Option<Instant>,
 }
 
 impl fmt::Debug for Client {
@@ -79,6 +83,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("config", &self.config)
             .field("observer", &self.observer.is_some())
+            .field("notes", &self.notes.is_some())
             .finish()
     }
 }
@@ -119,7 +124,9 @@ impl Client {
         let mut builder = reqwest::blocking::Client::builder()
             .user_agent(config.user_agent.clone())
             .connect_timeout(config.connect_timeout)
-            // In the blocking client this bounds the wait for the headers and for each body read.
+            // In the blocking client this bounds the wait for the headers and
+            // each body read; each try sets its own, and the body reader below
+            // holds the whole answer to it.
             .timeout(config.read_timeout)
             .gzip(true)
             .redirect(reqwest::redirect::Policy::none())
@@ -132,8 +139,10 @@ impl Client {
         })?;
         Ok(Client {
             http,
-            config,
             observer: None,
+            notes: None,
+            deadline: config.max_time.and_then(|t| Instant::now().checked_add(t)),
+            config,
         })
     }
 
@@ -141,6 +150,20 @@ impl Client {
     pub fn observe(mut self, observer: impl Fn(&RequestEvent<'_>) + Send + Sync + 'static) -> Self {
         self.observer = Some(Box::new(observer));
         self
+    }
+
+    /// Calls `notes` with what the walk noticed and worked around (a server
+    /// clock not believed): lines for the request log.
+    pub fn observe_notes(mut self, notes: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.notes = Some(Box::new(notes));
+        self
+    }
+
+    /// Tells the notes observer, if any.
+    pub(super) fn note(&self, text: &str) {
+        if let Some(notes) = &self.notes {
+            notes(text);
+        }
     }
 
     /// The settings this client runs with.
@@ -153,6 +176,12 @@ impl Client {
         let tries = self.config.max_tries.max(1);
         let mut retry = 0;
         loop {
+            if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                return Err(FetchError::TimeLimit {
+                    url: url.to_string(),
+                    limit: self.config.max_time.unwrap_or_default(),
+                });
+            }
             match self.try_once(url, retry, mode) {
                 Ok(reply) => return Ok(reply),
                 Err(Tried::Final(e)) => return Err(e),
@@ -165,7 +194,11 @@ impl Client {
                             last,
                         });
                     }
-                    thread::sleep(self.wait(retry, retry_after));
+                    let mut wait = self.wait(retry, retry_after);
+                    if let Some(deadline) = self.deadline {
+                        wait = wait.min(deadline.saturating_duration_since(Instant::now()));
+                    }
+                    thread::sleep(wait);
                 }
             }
         }
@@ -190,12 +223,16 @@ impl Client {
     fn try_once(&self, url: &Url, retry: u32, mode: Mode) -> Result<Reply, Tried> {
         let mut current = url.clone();
         let mut visited = vec![url.clone()];
+        // The whole try, redirect hops and body included, ends by this time.
+        let deadline = Instant::now() + self.config.read_timeout;
         loop {
             let started = Instant::now();
+            let left = deadline.saturating_duration_since(started);
             let sent = self
                 .http
                 .get(current.clone())
                 .header(header::ACCEPT, "application/json")
+                .timeout(left.max(Duration::from_millis(1)))
                 .send();
             let mut response = match sent {
                 Ok(r) => r,
@@ -226,7 +263,7 @@ impl Client {
             // route (plain permalinks send it to the home page): no use retrying.
             let redirected = visited.len() > 1;
             let mode = if redirected { Mode::Probe } else { mode };
-            let outcome = self.answer(url, &current, &mut response, status, mode);
+            let outcome = self.answer(url, &current, &mut response, status, mode, deadline);
             let (bytes, result) = match outcome {
                 Ok((bytes, posts)) => (bytes, Ok(posts)),
                 Err((bytes, e)) => (bytes, Err(e)),
@@ -268,13 +305,23 @@ impl Client {
         response: &mut Response,
         status: u16,
         mode: Mode,
+        deadline: Instant,
     ) -> Result<(u64, Option<Vec<Box<str>>>), (u64, Tried)> {
+        let limit = self.config.read_timeout;
+        let mut response = Deadline {
+            inner: response,
+            deadline,
+            limit,
+        };
+        let response = &mut response;
         let retry_after = response
+            .inner
             .headers()
             .get(header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| retry_after(v, Utc::now()));
         let content_type = response
+            .inner
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())

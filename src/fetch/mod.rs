@@ -32,6 +32,14 @@
 //!   walked again (a bounded number of times). The mark becomes `Mx` only once a
 //!   pass saw a stable total.
 //!
+//! Progress is judged from the posts received, never from the server's counts:
+//! each page of a tie group must bring a post its pass has not seen (a server
+//! ignoring `page` is caught at page 2), the group ends at a short or empty
+//! page whatever `X-WP-TotalPages` says, full pages followed by an empty one
+//! while `X-WP-Total` promises more is an error, and a short page bringing
+//! nothing new ends a keyset walk whatever `X-WP-Total` says. No walk makes
+//! more than a fixed number of requests without its mark advancing.
+//!
 //! Posts published or edited mid-walk get a modified time newer than the mark,
 //! so a later request of the same walk (or the next run) finds them. The first
 //! walk sends no `modified_after`; a run with nothing new costs one request.
@@ -42,6 +50,10 @@
 //! after our request, would otherwise sit at or below the mark forever. This
 //! only matters for posts modified in the last few seconds; older marks are
 //! committed as they are, so a quiet feed costs one request and yields nothing.
+//! That clock is believed only up to an hour ahead of the local one (and when
+//! behind it, only if not behind its own posts); otherwise the local clock
+//! stands in. So the mark never passes the present: a post dated ahead comes
+//! again each walk instead of hiding every post after it.
 //!
 //! Known limit: WordPress compares these dates in the site's local time; on a
 //! site whose time zone has daylight saving, posts modified in the repeated
@@ -75,7 +87,8 @@ pub struct Config {
     pub user_agent: String,
     /// How long to wait for a TCP (and TLS) connection.
     pub connect_timeout: Duration,
-    /// How long to wait for the response headers, and for each read of its body.
+    /// How long one try of a request may take, from sending it to the end of
+    /// its body (redirect hops included); a body still arriving then is dropped.
     pub read_timeout: Duration,
     /// Largest response body accepted, counted after gzip decoding.
     pub max_response_bytes: u64,
@@ -97,6 +110,9 @@ pub struct Config {
     pub env_proxy: bool,
     /// How often a tie group is re-walked when it changes during its walk.
     pub max_tie_passes: u32,
+    /// How long the client may be used, from its creation: past it no new
+    /// request or retry starts ([`FetchError::TimeLimit`]); `None` is no limit.
+    pub max_time: Option<Duration>,
 }
 
 impl Default for Config {
@@ -118,6 +134,7 @@ impl Default for Config {
             settle: Duration::from_secs(30),
             env_proxy: true,
             max_tie_passes: 3,
+            max_time: None,
         }
     }
 }

@@ -5,6 +5,8 @@
 //! cursor that is safe to commit together with it, so an interrupted walk
 //! resumes after the last committed page.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use reqwest::Url;
 
@@ -44,6 +46,8 @@ enum State {
         /// `X-WP-Total` of this pass's first page.
         group: Option<u64>,
         pass: u32,
+        /// Whether the page before held fewer posts than asked for.
+        after_short: bool,
     },
     Done,
 }
@@ -60,7 +64,21 @@ pub struct Walk<'c> {
     committed: Option<DateTime<Utc>>,
     total: Option<u64>,
     state: State,
+    /// Ids of the last keyset page: a short page bringing none but these is the end.
+    last_keyset: BTreeSet<u64>,
+    /// Ids received in the current pass over a tie group.
+    tie_seen: BTreeSet<u64>,
+    /// Ids received in the previous pass over the same tie group.
+    tie_previous: Option<BTreeSet<u64>>,
+    /// Requests since the mark last advanced (see [`MAX_REQUESTS_WITHOUT_PROGRESS`]).
+    stalled: u32,
+    /// Whether an unbelievable server clock was already noted in the request log.
+    clock_noted: bool,
 }
+
+/// Requests a walk makes without its mark advancing before it gives up: a
+/// tie group of 100,000 posts at 100 a page, walked three times, stays below.
+const MAX_REQUESTS_WITHOUT_PROGRESS: u32 = 5_000;
 
 impl Client {
     /// Walks the posts modified after `cursor`, oldest first, one page per item.
@@ -77,6 +95,11 @@ impl Client {
             committed: cursor.modified_after,
             total: None,
             state: State::Keyset,
+            last_keyset: BTreeSet::new(),
+            tie_seen: BTreeSet::new(),
+            tie_previous: None,
+            stalled: 0,
+            clock_noted: false,
         }
     }
 }
@@ -94,7 +117,8 @@ impl Iterator for Walk<'_> {
                     page,
                     group,
                     pass,
-                } => self.ties(at, page, group, pass),
+                    after_short,
+                } => self.ties(at, page, group, pass, after_short),
             };
             match step {
                 Err(e) => {
@@ -113,6 +137,7 @@ impl Walk<'_> {
     /// One request for the first page after `pos`.
     fn keyset(&mut self) -> Result<Option<Page>, FetchError> {
         let url = self.keyset_url();
+        self.count_request(&url, None)?;
         let Reply {
             url,
             total,
@@ -141,7 +166,14 @@ impl Walk<'_> {
             });
         }
         let newest = times.iter().copied().max();
-        if !is_full(total, posts.raw.len(), self.per_page) {
+        let ids = posts.ids();
+        // A short page is "full" only by the server's count (a server capping
+        // per_page); one that brings no post the last page did not is the end,
+        // whatever the count says: an inflated X-WP-Total must not keep the walk going.
+        let nothing_new = ids.is_subset(&self.last_keyset);
+        let short = posts.raw.len() < self.per_page as usize;
+        self.last_keyset = ids;
+        if !is_full(total, posts.raw.len(), self.per_page) || (short && nothing_new) {
             // Everything after the mark is in this page.
             self.state = State::Done;
             if newest.is_some() {
@@ -162,11 +194,14 @@ impl Walk<'_> {
             return Ok(self.page(posts, self.pos, date, url_text));
         }
         // A whole page at one second: page that second by id.
+        self.tie_seen.clear();
+        self.tie_previous = None;
         self.state = State::Ties {
             at: newest,
             page: 1,
             group: None,
             pass: 1,
+            after_short: false,
         };
         Ok(self.page(posts, self.committed, date, url_text))
     }
@@ -178,8 +213,10 @@ impl Walk<'_> {
         page: u64,
         group: Option<u64>,
         pass: u32,
+        after_short: bool,
     ) -> Result<Option<Page>, FetchError> {
         let url = self.ties_url(at, page);
+        self.count_request(&url, Some(at))?;
         let Reply {
             url,
             total,
@@ -199,38 +236,106 @@ impl Walk<'_> {
         let group = group.or(total);
         if !past_end && total.is_some() && total != group {
             // The group changed under us: offsets shifted, so walk it again.
-            if pass >= self.client.config.max_tie_passes.max(1) {
-                return Err(FetchError::Unstable {
-                    url: url_text,
-                    at: at.to_rfc3339(),
-                    passes: pass,
-                });
-            }
+            return self.again(at, pass, posts, date, url_text);
+        }
+        // Progress is judged from the posts received, never from the server's
+        // counts: a page must bring a post this pass has not seen.
+        let len = posts.raw.len();
+        let fresh = posts
+            .ids()
+            .into_iter()
+            .filter(|&id| self.tie_seen.insert(id))
+            .count();
+        if len > 0 && fresh == 0 {
+            return Err(FetchError::RepeatedPage {
+                url: url_text,
+                page,
+            });
+        }
+        let received = self.tie_seen.len() as u64;
+        let short = len < self.per_page as usize;
+        // A short page followed by an empty one ends the group as WordPress
+        // pages it, whatever the count says: an inflated X-WP-Total must not
+        // fail the walk. (A short page is followed at all only because a
+        // server capping per_page sends short pages and a count.)
+        let promised = group
+            .filter(|&g| g > received)
+            .filter(|_| !(after_short && len == 0));
+        let ended = past_end
+            || len == 0
+            || (short && promised.is_none())
+            || (group.is_some()
+                && promised.is_none()
+                && total_pages.is_some_and(|pages| page >= pages));
+        if !ended {
             self.state = State::Ties {
                 at,
-                page: 1,
-                group: None,
-                pass: pass + 1,
+                page: page + 1,
+                group,
+                pass,
+                after_short: short,
             };
             return Ok(self.page(posts, self.committed, date, url_text));
         }
-        let last = past_end
-            || match total_pages {
-                Some(pages) => page >= pages,
-                None => posts.raw.len() < self.per_page as usize,
-            };
-        if last {
-            self.pos = Some(at);
-            self.state = State::Keyset;
-            return Ok(self.page(posts, self.pos, date, url_text));
+        if let Some(promised) = promised {
+            // The pages ended before the count. WordPress answers a page past
+            // the end of a group that shrank (a post edited out of it) this way,
+            // so walk it again; the same posts twice, or an empty page with the
+            // count unchanged, is the server's doing.
+            let same_again = self.tie_previous.as_ref() == Some(&self.tie_seen);
+            if !past_end || same_again {
+                return Err(FetchError::Shortfall {
+                    url: url_text,
+                    at: at.to_rfc3339(),
+                    promised,
+                    received,
+                });
+            }
+            return self.again(at, pass, posts, date, url_text);
         }
+        self.pos = Some(at);
+        self.state = State::Keyset;
+        Ok(self.page(posts, self.pos, date, url_text))
+    }
+
+    /// Starts another pass over the tie group at `at`, or fails when passes run out.
+    fn again(
+        &mut self,
+        at: DateTime<Utc>,
+        pass: u32,
+        posts: Posts,
+        date: Option<DateTime<Utc>>,
+        url: String,
+    ) -> Result<Option<Page>, FetchError> {
+        if pass >= self.client.config.max_tie_passes.max(1) {
+            return Err(FetchError::Unstable {
+                url,
+                at: at.to_rfc3339(),
+                passes: pass,
+            });
+        }
+        self.tie_previous = Some(std::mem::take(&mut self.tie_seen));
         self.state = State::Ties {
             at,
-            page: page + 1,
-            group,
-            pass,
+            page: 1,
+            group: None,
+            pass: pass + 1,
+            after_short: false,
         };
-        Ok(self.page(posts, self.committed, date, url_text))
+        Ok(self.page(posts, self.committed, date, url))
+    }
+
+    /// Counts a request against the cap on requests that do not advance the mark.
+    fn count_request(&mut self, url: &Url, at: Option<DateTime<Utc>>) -> Result<(), FetchError> {
+        self.stalled += 1;
+        if self.stalled > MAX_REQUESTS_WITHOUT_PROGRESS {
+            return Err(FetchError::Endless {
+                url: url.to_string(),
+                at: at.map(|t| t.to_rfc3339()),
+                requests: MAX_REQUESTS_WITHOUT_PROGRESS,
+            });
+        }
+        Ok(())
     }
 
     /// A page to hand out with the cursor safe to commit after it, or `None`
@@ -244,13 +349,32 @@ impl Walk<'_> {
     ) -> Option<Page> {
         let before = self.committed;
         if let Some(candidate) = candidate {
-            // Hold the mark back from the server's present: a post saved in the
-            // last moments may not be visible yet although its time is older.
-            let horizon = server_now.unwrap_or_else(Utc::now)
+            let newest = posts.decoded.iter().filter_map(modified).max();
+            let local = Utc::now();
+            let present = match believed(server_now, newest, local) {
+                Ok(present) => present,
+                Err(why) => {
+                    if !self.clock_noted {
+                        self.clock_noted = true;
+                        self.client.note(&format!(
+                            "{url}: the server's clock ({}) is {why}: the sync mark follows this machine's clock instead",
+                            server_now.map_or_else(|| "none".to_owned(), |t| t.to_rfc3339())
+                        ));
+                    }
+                    local
+                }
+            };
+            // Hold the mark back from the present: a post saved in the last
+            // moments may not be visible yet although its time is older. A
+            // post dated ahead never takes the mark past the present either.
+            let horizon = present
                 - TimeDelta::from_std(self.client.config.settle).unwrap_or(TimeDelta::zero());
             let safe = candidate.min(horizon);
             if self.committed.is_none_or(|c| safe > c) {
                 self.committed = Some(safe);
+            }
+            if candidate > before.unwrap_or(DateTime::<Utc>::MIN_UTC) {
+                self.stalled = 0;
             }
         }
         if posts.raw.is_empty() && self.committed == before {
@@ -297,6 +421,33 @@ impl Walk<'_> {
     }
 }
 
+/// How far the server's clock may stray before it is no longer believed.
+const CLOCK_SKEW: TimeDelta = TimeDelta::hours(1);
+
+/// The server's present (its `Date`), when it can be believed; otherwise why not.
+///
+/// A clock ahead of ours would let one post dated ahead carry the mark into
+/// the future, where every later walk finds nothing; a clock far behind would
+/// hold the mark back forever. A clock behind ours but not behind its own posts
+/// is consistent (a site in a test, or one whose clock drifted) and is kept:
+/// settling is about the server's own commit order.
+fn believed(
+    server: Option<DateTime<Utc>>,
+    newest: Option<DateTime<Utc>>,
+    local: DateTime<Utc>,
+) -> Result<DateTime<Utc>, &'static str> {
+    let Some(server) = server else {
+        return Ok(local);
+    };
+    if server > local + CLOCK_SKEW {
+        return Err("more than an hour ahead of this machine's");
+    }
+    if server < local - CLOCK_SKEW && newest.is_some_and(|n| n > server + CLOCK_SKEW) {
+        return Err("more than an hour behind this machine's and behind its own posts");
+    }
+    Ok(server)
+}
+
 /// `base` with `pairs` appended to its query. Values are ours and plain
 /// (digits, letters, `,:-_`), so only `+` needs escaping: unescaped, a query
 /// string reads it as a space. Commas and colons stay readable in `-v` logs.
@@ -330,7 +481,8 @@ fn ascending(times: &[DateTime<Utc>]) -> bool {
 /// Whether more posts than this page may follow its mark.
 fn is_full(total: Option<u64>, len: usize, per_page: u32) -> bool {
     // A server that caps per_page lower than asked still reports the total.
-    len >= per_page as usize || total.is_some_and(|total| total > len as u64)
+    // An empty page is the end whatever the count says: nothing follows the mark.
+    len > 0 && (len >= per_page as usize || total.is_some_and(|total| total > len as u64))
 }
 
 /// A page's posts as received, each beside its decoding.
@@ -343,6 +495,14 @@ impl Posts {
     fn decode(raw: Vec<Box<str>>) -> Self {
         let decoded = raw.iter().map(|p| Post::from_json(p)).collect();
         Posts { raw, decoded }
+    }
+
+    /// The ids of the posts that have one.
+    fn ids(&self) -> BTreeSet<u64> {
+        self.decoded
+            .iter()
+            .filter_map(|p| p.as_ref().ok().map(|p| p.meta.id))
+            .collect()
     }
 }
 
@@ -413,6 +573,37 @@ mod tests {
 
     fn modified(raw: &str) -> Option<DateTime<Utc>> {
         super::modified(&Post::from_json(raw))
+    }
+
+    #[test]
+    fn the_servers_clock_is_believed_only_near_ours_or_its_own_posts() {
+        let local = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let h = TimeDelta::hours;
+        assert_eq!(believed(Some(local - h(0)), None, local), Ok(local));
+        assert_eq!(
+            believed(Some(local + TimeDelta::minutes(59)), None, local),
+            Ok(local + TimeDelta::minutes(59))
+        );
+        assert!(believed(Some(local + h(2)), None, local).is_err(), "ahead");
+        assert_eq!(believed(None, None, local), Ok(local), "no Date: ours");
+        let old = local - h(24 * 365 * 3);
+        assert_eq!(
+            believed(Some(old), Some(old - h(1)), local),
+            Ok(old),
+            "behind ours but not behind its posts"
+        );
+        assert!(
+            believed(Some(DateTime::UNIX_EPOCH), Some(local - h(5)), local).is_err(),
+            "1970 with posts of today"
+        );
+    }
+
+    #[test]
+    fn an_empty_page_is_never_full() {
+        assert!(!is_full(Some(1_000), 0, 20));
+        assert!(is_full(Some(1_000), 5, 20), "a server capping per_page");
+        assert!(is_full(None, 20, 20));
+        assert!(!is_full(Some(5), 5, 20));
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod fetch;
 mod heal;
 mod honest;
 mod hostile;
+mod lying_servers;
 mod message_center;
 mod odd_paths;
 mod output_files;

@@ -77,6 +77,19 @@ pub enum Fault {
     RedirectOffsite,
     /// 200 with a body of this many bytes of JSON padding (for the size cap).
     Huge(usize),
+    /// The real answer, its body sent one byte at a time, one every this long.
+    Trickle(Duration),
+}
+
+/// What a count header (`X-WP-Total`, `X-WP-TotalPages`) of the posts route says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Count {
+    /// The true count.
+    True,
+    /// This number, whatever the truth.
+    Fake(u64),
+    /// No header at all.
+    Absent,
 }
 
 type Hook = Box<dyn FnOnce(&mut Site) + Send>;
@@ -110,6 +123,12 @@ pub struct Site {
     pub home: Option<String>,
     /// Post `id` carries record `DZ{record_base + id}`: two sites with the same post ids, distinct records.
     pub record_base: u64,
+    /// What `X-WP-Total` says.
+    pub total_header: Count,
+    /// What `X-WP-TotalPages` says.
+    pub total_pages_header: Count,
+    /// Pages past the end answer 200 with no posts (and the count headers), not 400.
+    pub empty_past_end: bool,
     log: Vec<String>,
     user_agents: Vec<String>,
     gzipped: usize,
@@ -254,6 +273,9 @@ fn new_site() -> Arc<Mutex<Site>> {
         ignored_params: Vec::new(),
         home: None,
         record_base: 600_000,
+        total_header: Count::True,
+        total_pages_header: Count::True,
+        empty_past_end: false,
         log: Vec::new(),
         user_agents: Vec::new(),
         gzipped: 0,
@@ -495,6 +517,7 @@ fn posts_route(
         Some(Fault::Cut) => Delivery::Cut(0),
         Some(Fault::Stall(wait)) => Delivery::Stall(wait),
         Some(Fault::StallMidway(wait)) => Delivery::StallMidway(wait),
+        Some(Fault::Trickle(every)) => Delivery::Trickle(every),
     };
     let mut response = match query(site, params) {
         Ok(r) => r,
@@ -607,7 +630,7 @@ fn query(site: &Site, params: &[(String, String)]) -> Result<Response, Response>
     }
     let total = hits.len() as u64;
     let pages = total.div_ceil(per_page);
-    if page > pages && total > 0 {
+    if page > pages && total > 0 && !site.empty_past_end {
         return Err(wp_error(
             400,
             "rest_post_invalid_page_number",
@@ -633,13 +656,21 @@ fn query(site: &Site, params: &[(String, String)]) -> Result<Response, Response>
             Value::Object(kept)
         })
         .collect();
+    let mut headers = Vec::new();
+    for (name, count, truth) in [
+        ("X-WP-Total", site.total_header, total),
+        ("X-WP-TotalPages", site.total_pages_header, pages),
+    ] {
+        match count {
+            Count::True => headers.push((name.into(), truth.to_string())),
+            Count::Fake(n) => headers.push((name.into(), n.to_string())),
+            Count::Absent => {}
+        }
+    }
     Ok(json_response(
         200,
         serde_json::to_vec(&items).unwrap(),
-        vec![
-            ("X-WP-Total".into(), total.to_string()),
-            ("X-WP-TotalPages".into(), pages.to_string()),
-        ],
+        headers,
     ))
 }
 

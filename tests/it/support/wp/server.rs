@@ -41,6 +41,8 @@ pub enum Delivery {
     Stall(Duration),
     /// Headers and half the body, then nothing for this long, then the rest and close.
     StallMidway(Duration),
+    /// Headers, then the body one byte at a time, one every this long, then close.
+    Trickle(Duration),
 }
 
 /// An answer from the handler.
@@ -168,6 +170,19 @@ fn write_response(out: &mut TcpStream, response: Response) -> bool {
             let _ = out.flush();
             thread::sleep(wait);
             let _ = out.write_all(&response.body[half..]);
+            false
+        }
+        Delivery::Trickle(every) => {
+            head.push_str("Connection: close\r\n\r\n");
+            let _ = out.write_all(head.as_bytes());
+            let _ = out.flush();
+            for byte in &response.body {
+                thread::sleep(every);
+                // The client hung up: stop.
+                if out.write_all(&[*byte]).is_err() || out.flush().is_err() {
+                    break;
+                }
+            }
             false
         }
         Delivery::Stall(wait) => {
