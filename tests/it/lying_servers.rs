@@ -250,7 +250,7 @@ fn a_server_clock_and_a_post_in_2038_do_not_carry_the_mark_there() {
     std::thread::sleep(Duration::from_millis(1100));
     wp.site().publish(7, Utc::now());
     let out = sync(&run, &wp).ok();
-    assert!(out.contains("1 new records"), "{out}");
+    assert!(out.contains("1 new record,"), "{out}");
     assert_eq!(posts(&run), expected(&wp));
 }
 
