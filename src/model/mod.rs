@@ -10,6 +10,7 @@ mod post;
 mod record;
 mod reject;
 mod stats;
+mod vocab;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,7 @@ pub use record::{
 };
 pub use reject::{Reject, Verdict};
 pub use stats::{Count, Durations, Stats};
+pub use vocab::{MESSAGE_CENTER, MessageState, UnknownWord, closest};
 
 /// Which family of feed post a record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

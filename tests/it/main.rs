@@ -20,3 +20,4 @@ mod parse;
 mod rejects;
 mod support;
 mod sync;
+mod vocab;
