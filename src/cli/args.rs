@@ -114,6 +114,11 @@ pub struct ImportArgs {
     /// Format and destination of the summary.
     #[command(flatten)]
     pub out: Output<DocFormat>,
+
+    /// Posts per transaction; hidden: for tests that check counts do not depend on it.
+    #[arg(long, hide = true, value_name = "N", default_value_t = crate::commands::import::BATCH as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_size: u64,
 }
 
 /// The output flags alone, for commands that take nothing else.

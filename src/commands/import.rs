@@ -8,10 +8,10 @@ use super::{Exit, Input};
 use crate::input::{InputError, PostReader};
 use crate::model::{Post, PostRef};
 use crate::pipeline;
-use crate::store::{BatchOutcome, Incoming, Outcome, Store, StoreError};
+use crate::store::{BatchOutcome, Incoming, Outcome, Store, StoreError, TallyScope};
 
-/// Posts per transaction: big enough to amortise commits, small enough to keep memory flat.
-const BATCH: usize = 500;
+/// Posts per transaction by default: big enough to amortise commits, small enough to keep memory flat.
+pub const BATCH: usize = 500;
 
 /// What an import reports as it goes, for the caller to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +67,12 @@ impl Error {
 }
 
 /// Imports every input in order into the archive at `db` (created if need
-/// be), telling `on_event` of each rejected post and each committed batch.
+/// be), `batch` posts per transaction, telling `on_event` of each rejected
+/// post and each committed batch. What it reports does not depend on `batch`.
 pub fn run(
     db: &Path,
     sources: &[Input],
+    batch: usize,
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     let mut store = Store::open(db)?;
@@ -78,7 +80,16 @@ pub fn run(
     let store = &mut store;
     let run = store.begin_run("import", Some(&labels(sources)))?;
     let bulk = store.begin_bulk();
-    let result = import_all(store, sources, &mut on_event);
+    let result = store
+        .begin_tally()
+        .map_err(Error::from)
+        .and_then(|()| import_all(store, sources, batch.max(1), &mut on_event))
+        .and_then(|mut outcome| {
+            // Each record once, from its state before the import to its state after.
+            outcome.set_records(store.tally(TallyScope::Run, false)?);
+            Ok(outcome)
+        });
+    store.end_tally();
     // Another process holding the archive past the busy timeout would make each
     // write below wait as long again, only to fail the same way: leave the run
     // marked unfinished, and the journal mode to the next open.
@@ -101,6 +112,7 @@ pub fn run(
 fn import_all(
     store: &mut Store,
     sources: &[Input],
+    batch: usize,
     on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     // Reading and parsing run on a second thread, one chunk ahead of storing:
@@ -108,7 +120,7 @@ fn import_all(
     // keeps memory flat.
     pipeline::ahead(
         1,
-        |tx| read_all(sources, &tx),
+        |tx| read_all(sources, batch, &tx),
         |rx| {
             let mut total = BatchOutcome::default();
             for chunk in rx {
@@ -130,17 +142,17 @@ struct Chunk {
 }
 
 impl Chunk {
-    fn new(input: String) -> Self {
+    fn new(input: String, batch: usize) -> Self {
         Chunk {
             input,
-            jsons: Vec::with_capacity(BATCH),
-            verdicts: Vec::with_capacity(BATCH),
+            jsons: Vec::with_capacity(batch.min(BATCH)),
+            verdicts: Vec::with_capacity(batch.min(BATCH)),
         }
     }
 }
 
-/// Reads and judges every input, sending chunks of [`BATCH`] posts; stops at the first fault.
-fn read_all(sources: &[Input], tx: &SyncSender<Result<Chunk, Error>>) {
+/// Reads and judges every input, sending chunks of `batch` posts; stops at the first fault.
+fn read_all(sources: &[Input], batch: usize, tx: &SyncSender<Result<Chunk, Error>>) {
     for source in sources {
         let input = source.label();
         let reader = match source.open() {
@@ -150,7 +162,7 @@ fn read_all(sources: &[Input], tx: &SyncSender<Result<Chunk, Error>>) {
                 return;
             }
         };
-        let mut chunk = Chunk::new(input.clone());
+        let mut chunk = Chunk::new(input.clone(), batch);
         for post in PostReader::new(reader) {
             let json = match post {
                 Ok(json) => json,
@@ -163,8 +175,8 @@ fn read_all(sources: &[Input], tx: &SyncSender<Result<Chunk, Error>>) {
             };
             chunk.verdicts.push(pipeline::judge(Post::from_json(&json)));
             chunk.jsons.push(json);
-            if chunk.jsons.len() == BATCH {
-                let full = std::mem::replace(&mut chunk, Chunk::new(input.clone()));
+            if chunk.jsons.len() >= batch {
+                let full = std::mem::replace(&mut chunk, Chunk::new(input.clone(), batch));
                 // The receiver is gone only when storing failed: stop reading.
                 if tx.send(Ok(full)).is_err() {
                     return;
@@ -200,10 +212,8 @@ fn write_chunk(
     }
     let mut total = BatchOutcome::default();
     for (origin, posts) in by_origin {
-        let mut outcome = store.ingest(&pipeline::batch(&origin, posts, None))?;
-        // Import reports counts only; dropping each batch's change list keeps memory flat.
-        outcome.changes.clear();
-        total.absorb(outcome);
+        // Record counts come from the run's tally at the end; a batch counts posts.
+        total.absorb(store.ingest(&pipeline::batch(&origin, posts, None))?);
     }
     Ok(total)
 }

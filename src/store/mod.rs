@@ -37,7 +37,7 @@ pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version};
 pub use search::SearchOutcome;
 pub use sources::{SourceState, SyncLock};
-pub use tally::{BatchOutcome, StatusChange};
+pub use tally::{BatchOutcome, RecordTally, StatusChange, TallyScope};
 
 /// What went wrong with the archive file.
 #[derive(Debug, thiserror::Error)]
@@ -237,6 +237,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The scope of an open run tally (see `tally.rs`); none: each batch counts alone.
+    tally: Option<i64>,
 }
 
 impl Store {
@@ -333,6 +335,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_owned(),
+            tally: None,
         })
     }
 

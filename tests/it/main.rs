@@ -6,6 +6,7 @@ mod archive;
 mod busy;
 mod cli;
 mod contract;
+mod counts;
 mod escapes;
 mod exit_codes;
 mod faults;
