@@ -148,7 +148,7 @@ pub struct SyncArgs {
     #[arg(long)]
     pub full: bool,
 
-    /// Bound a first (or --full) backfill: only posts modified at or after WHEN (2024-01-01, a date-time, or an age like 30d).
+    /// Walk posts modified at or after WHEN (2024-01-01, a date-time, or an age like 30d): bounds a first or --full backfill, and reaches back before the last sync's mark.
     #[arg(long, value_name = "WHEN", value_parser = super::answer_args::when)]
     pub since: Option<DateTime<Utc>>,
 

@@ -32,7 +32,7 @@ pub struct Options {
     pub sources: Vec<String>,
     /// Walk everything again instead of starting at the stored mark.
     pub full: bool,
-    /// Lower bound for a first backfill (or a `--full` one).
+    /// Where to walk from: bounds a first (or `--full`) backfill, and wins over the mark when earlier.
     pub since: Option<DateTime<Utc>>,
     /// How long to wait for another sync of the same archive.
     pub wait: Duration,
@@ -240,9 +240,14 @@ fn sync_source(
     let origin = pipeline::origin_of(Some(&source.to_string()));
     let state = store.source_state(&origin)?.unwrap_or_default();
     let stored: Option<Cursor> = state.cursor.as_deref().and_then(|c| c.parse().ok());
-    let cursor = match (stored, options.full, options.since) {
-        (Some(cursor), false, _) => cursor,
-        (_, _, Some(since)) => Cursor::since(since),
+    let since = options.since.map(Cursor::since);
+    let cursor = match (stored, options.full, since) {
+        // A --since earlier than the mark asks for posts the mark would skip:
+        // walk from it (the mark may move back; posts are never skipped).
+        // (`None`, the start of the feed, sorts first: a mark there stays.)
+        (Some(mark), false, Some(since)) if since.modified_after < mark.modified_after => since,
+        (Some(mark), false, _) => mark,
+        (_, _, Some(since)) => since,
         _ => Cursor::start(),
     };
     let mut remembered = state.posts_url.as_deref();
