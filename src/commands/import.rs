@@ -51,6 +51,16 @@ pub enum Error {
         /// Where and why reading stopped.
         source: InputError,
     },
+    /// An input is JSON, but none of its items is a WordPress post; nothing of it was stored.
+    #[error(
+        "{input} holds no WordPress posts (item 1: {reason}); expected a post object with a numeric \"id\" and \"content\", an array of them, or NDJSON"
+    )]
+    NotPosts {
+        /// The input's name.
+        input: String,
+        /// Why its first item is not a post.
+        reason: String,
+    },
     /// The archive failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -60,7 +70,7 @@ impl Error {
     /// The exit code: an input that cannot be read is a file problem, not the archive's.
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Open { .. } | Error::Input { .. } => Exit::File,
+            Error::Open { .. } | Error::Input { .. } | Error::NotPosts { .. } => Exit::File,
             Error::Store(e) => e.exit(),
         }
     }
@@ -163,6 +173,9 @@ fn read_all(sources: &[Input], batch: usize, tx: &SyncSender<Result<Chunk, Error
             }
         };
         let mut chunk = Chunk::new(input.clone(), batch);
+        // Items are held until the input shows one post: an input of no posts
+        // at all (some other JSON) is refused whole, with nothing stored.
+        let mut found_post = false;
         for post in PostReader::new(reader) {
             let json = match post {
                 Ok(json) => json,
@@ -173,9 +186,15 @@ fn read_all(sources: &[Input], batch: usize, tx: &SyncSender<Result<Chunk, Error
                     return;
                 }
             };
-            chunk.verdicts.push(pipeline::judge(Post::from_json(&json)));
+            let verdict = pipeline::judge(Post::from_json(&json));
+            found_post |= verdict.0.is_some();
+            chunk.verdicts.push(verdict);
             chunk.jsons.push(json);
-            if chunk.jsons.len() >= batch {
+            if !found_post && chunk.jsons.len() >= NOT_POSTS_AFTER {
+                let _ = tx.send(Err(not_posts(input, &chunk)));
+                return;
+            }
+            if found_post && chunk.jsons.len() >= batch {
                 let full = std::mem::replace(&mut chunk, Chunk::new(input.clone(), batch));
                 // The receiver is gone only when storing failed: stop reading.
                 if tx.send(Ok(full)).is_err() {
@@ -183,10 +202,26 @@ fn read_all(sources: &[Input], batch: usize, tx: &SyncSender<Result<Chunk, Error
                 }
             }
         }
+        if !found_post && !chunk.jsons.is_empty() {
+            let _ = tx.send(Err(not_posts(input, &chunk)));
+            return;
+        }
         if tx.send(Ok(chunk)).is_err() {
             return;
         }
     }
+}
+
+/// Items an input may hold before its first post: past this many, it is not posts.
+const NOT_POSTS_AFTER: usize = 1000;
+
+/// The refusal of an input whose items so far are none of them posts.
+fn not_posts(input: String, chunk: &Chunk) -> Error {
+    let reason = match chunk.verdicts.first() {
+        Some((_, Outcome::Rejected { reason, .. })) => reason.clone(),
+        _ => "not a post".to_owned(),
+    };
+    Error::NotPosts { input, reason }
 }
 
 /// Stores one chunk, one transaction per site the posts came from.

@@ -15,6 +15,7 @@ mod heal;
 mod honest;
 mod hostile;
 mod message_center;
+mod not_posts;
 mod odd_paths;
 mod output_files;
 mod parse;
