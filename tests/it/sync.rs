@@ -290,3 +290,17 @@ fn a_since_earlier_than_the_mark_walks_from_since() {
         .json();
     assert_eq!(later["posts"], 0, "{later}");
 }
+
+#[test]
+fn https_against_a_plain_http_server_suggests_http() {
+    let wp = Wp::start();
+    let url = wp.posts_url().replacen("http://", "https://", 1);
+    let run = Archive::new();
+    let out = sync(&run, &url).args(["--retries", "0"]).fails(4);
+    assert!(
+        out.stderr
+            .contains("give the URL with http:// instead of https://"),
+        "{}",
+        out.stderr
+    );
+}
