@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::args::{ArchiveArg, ColorArg, PagerArg};
 use super::output::{DocFormat, ExportFormat, Output, RowFormat, StatsFormat};
 
-use crate::model::{Classification, Filter, Kind, RecordId, Status};
+use crate::model::{Classification, Filter, Kind, MessageState, RecordId, Status};
 
 /// Arguments of `healthfeed query`.
 #[derive(Debug, Args)]
@@ -45,7 +45,7 @@ pub struct FilterArgs {
     #[arg(long, value_name = "TEXT")]
     pub service: Option<String>,
 
-    /// Only these current statuses (repeatable, or comma-separated; any case).
+    /// Only these current statuses, or active/ended for Message Center (repeatable, or comma-separated; any case).
     #[arg(long, value_name = "STATUS", value_delimiter = ',')]
     pub status: Vec<String>,
 
@@ -80,7 +80,17 @@ impl FilterArgs {
     pub fn to_filter(&self) -> Filter {
         Filter {
             service: self.service.clone(),
-            statuses: self.status.iter().map(|s| Status::parse(s)).collect(),
+            statuses: self
+                .status
+                .iter()
+                .filter(|s| MessageState::parse(s).is_none())
+                .map(|s| Status::parse(s))
+                .collect(),
+            message_states: self
+                .status
+                .iter()
+                .filter_map(|s| MessageState::parse(s))
+                .collect(),
             closed: match (self.open, self.closed) {
                 (true, _) => Some(false),
                 (_, true) => Some(true),

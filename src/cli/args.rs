@@ -226,6 +226,11 @@ pub struct ImportArgs {
     /// Format and destination of the summary.
     #[command(flatten)]
     pub out: Output<DocFormat>,
+
+    /// Posts per transaction; hidden: for tests that check counts do not depend on it.
+    #[arg(long, hide = true, value_name = "N", default_value_t = crate::commands::import::BATCH as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_size: u64,
 }
 
 /// Arguments of `healthfeed status`.
@@ -279,7 +284,7 @@ pub struct SyncArgs {
     #[arg(long)]
     pub full: bool,
 
-    /// Bound a first (or --full) backfill: only posts modified at or after WHEN (2024-01-01, a date-time, or an age like 30d).
+    /// Walk posts modified at or after WHEN (2024-01-01, a date-time, or an age like 30d): bounds a first or --full backfill, and reaches back before the last sync's mark.
     #[arg(long, value_name = "WHEN", value_parser = super::answer_args::when)]
     pub since: Option<DateTime<Utc>>,
 

@@ -14,7 +14,8 @@ pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
     let inputs: Vec<Input> = args.files.into_iter().map(Input).collect();
     // A spinner with the count and rate on a terminal; nothing in a pipe or from cron.
     let bar = (target.kind == Kind::Table && io::stderr().is_terminal()).then(progress::counter);
-    let outcome = commands::import::run(db, &inputs, |event| match event {
+    let batch = usize::try_from(args.batch_size).unwrap_or(usize::MAX);
+    let outcome = commands::import::run(db, &inputs, batch, |event| match event {
         Event::Rejected { input, reason } => {
             let line = format!("healthfeed: {}", clean(&format!("{input}: {reason}")));
             match &bar {

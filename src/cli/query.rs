@@ -12,7 +12,7 @@ use super::visible::{clean, clean_line};
 use super::{Error, Exit};
 use crate::commands::query::{Answer, Found};
 use crate::commands::{self, Format, count};
-use crate::model::{Related, Status};
+use crate::model::{MessageState, Related, Status};
 
 pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
@@ -79,8 +79,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
     );
     // Message Center has no status: it is active until its End Time, as `list` says.
     let state = match (&r.status, r.closed) {
-        (None, true) => "ended",
-        (None, false) => "active",
+        (None, over) => MessageState::of(over).as_str(),
         (Some(_), true) => "closed",
         (Some(_), false) => "open",
     };
@@ -225,7 +224,7 @@ fn related_line(other: &Related, paint: Paint) -> String {
     let closed = other.closed.unwrap_or(false);
     let status = match &other.status {
         Some(s) => paint.status(Some(s), closed, s.as_str()),
-        None => paint.dim(if closed { "ended" } else { "active" }),
+        None => paint.dim(MessageState::of(closed).as_str()),
     };
     format!(
         "{}  {}  {}",

@@ -9,7 +9,7 @@ use super::table::{self, Paint, human_minutes};
 use super::visible::clean_line;
 use super::{Error, Exit};
 use crate::commands;
-use crate::model::Stats;
+use crate::model::{MESSAGE_CENTER, Stats};
 
 pub(super) fn run(db: &Path, args: StatsArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
@@ -26,8 +26,8 @@ fn render(st: &Stats, paint: Paint) -> String {
     let records = if st.records == 1 { "record" } else { "records" };
     let mut s = format!("{} {records}\n", paint.bold(&st.records.to_string()));
     let sections = [
-        ("By service", &st.by_service, "(Message Center)"),
-        ("By status", &st.by_status, "(Message Center)"),
+        ("By service", &st.by_service, MESSAGE_CENTER),
+        ("By status", &st.by_status, "-"),
         ("By classification", &st.by_classification, "-"),
         ("By month of start", &st.by_month, "-"),
     ];

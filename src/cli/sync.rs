@@ -9,6 +9,7 @@ use super::visible::{clean, clean_line};
 use super::{Error, Exit, SyncArgs, progress};
 use crate::commands::count;
 use crate::commands::sync::{self, Options, Progress, Report, RequestLog};
+use crate::model::{MESSAGE_CENTER, MessageState};
 
 pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
@@ -102,9 +103,10 @@ fn print(out: &mut dyn Write, kind: Kind, report: &Report, args: &SyncArgs) -> R
         for c in &report.changes {
             let from = c.from.as_deref().unwrap_or("new");
             // Message Center has no status: say whether it is active, as `list` does.
-            let state = if c.closed { "ended" } else { "active" };
-            let to = c.to.as_deref().unwrap_or(state);
-            let service = c.service.as_deref().unwrap_or("Message Center");
+            let to =
+                c.to.as_deref()
+                    .unwrap_or(MessageState::of(c.closed).as_str());
+            let service = c.service.as_deref().unwrap_or(MESSAGE_CENTER);
             let line = format!("{}  {from} → {to}  {service}  {}", c.id, c.title);
             writeln!(out, "{}", clean_line(&line))?;
         }

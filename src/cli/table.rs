@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::visible::{clean, clean_line};
-use crate::model::{Record, Status};
+use crate::model::{MESSAGE_CENTER, MessageState, Record, Status};
 
 /// Whether to colour, decided once from standard output.
 #[derive(Debug, Clone, Copy)]
@@ -141,16 +141,14 @@ pub fn human_minutes(minutes: f64) -> String {
 pub fn record_cells(r: &Record) -> [String; 6] {
     let status = match &r.status {
         Some(s) => clean_line(s.as_str()).into_owned(),
-        None if r.closed => "ended".to_owned(),
-        None => "active".to_owned(),
+        None => MessageState::of(r.closed).as_str().to_owned(),
     };
     [
         r.id.to_string(),
         status,
-        r.service.as_deref().map_or_else(
-            || "Message Center".to_owned(),
-            |s| clean_line(s).into_owned(),
-        ),
+        r.service
+            .as_deref()
+            .map_or_else(|| MESSAGE_CENTER.to_owned(), |s| clean_line(s).into_owned()),
         minute(r.start_time),
         minute(r.last_updated),
         clean_line(&r.title).into_owned(),

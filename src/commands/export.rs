@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Exit, Format};
 use crate::export::{Options, RecordRow, UpdateRow, Writer, write_to_path};
-use crate::model::Filter;
+use crate::model::{Filter, UnknownWord};
 use crate::store::{Store, StoreError};
 
 /// What to export.
@@ -29,6 +29,9 @@ pub struct Config {
 /// Why an export stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A filter value no table prints.
+    #[error(transparent)]
+    Word(#[from] UnknownWord),
     /// The archive failed.
     #[error("cannot read the archive")]
     Store(#[from] StoreError),
@@ -49,6 +52,7 @@ impl Error {
     /// The exit code: a file healthfeed cannot write is not an archive failure.
     pub fn exit(&self) -> Exit {
         match self {
+            Error::Word(_) => Exit::Usage,
             Error::Store(e) => e.exit(),
             Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
             Error::File { .. } => Exit::File,
@@ -77,6 +81,9 @@ pub fn to_file(db: &Path, config: &Config, path: &Path) -> Result<u64, Error> {
 }
 
 fn write(store: &Store, config: &Config, out: &mut dyn Write) -> Result<u64, Error> {
+    if let Some(word) = store.unknown_word(&config.filter)? {
+        return Err(Error::Word(word));
+    }
     let options = Options {
         format: config.format,
         escape_formulas: config.escape_formulas,

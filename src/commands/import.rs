@@ -8,10 +8,10 @@ use super::{Exit, Input};
 use crate::input::{InputError, PostReader};
 use crate::model::{Post, PostRef};
 use crate::pipeline;
-use crate::store::{BatchOutcome, Incoming, Outcome, Store, StoreError};
+use crate::store::{BatchOutcome, Incoming, Outcome, Store, StoreError, TallyScope};
 
-/// Posts per transaction: big enough to amortise commits, small enough to keep memory flat.
-const BATCH: usize = 500;
+/// Posts per transaction by default: big enough to amortise commits, small enough to keep memory flat.
+pub const BATCH: usize = 500;
 
 /// What an import reports as it goes, for the caller to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,16 @@ pub enum Error {
         /// Where and why reading stopped.
         source: InputError,
     },
+    /// An input is JSON, but none of its items is a WordPress post; nothing of it was stored.
+    #[error(
+        "{input} holds no WordPress posts (item 1: {reason}); expected a post object with a numeric \"id\" and \"content\", an array of them, or NDJSON"
+    )]
+    NotPosts {
+        /// The input's name.
+        input: String,
+        /// Why its first item is not a post.
+        reason: String,
+    },
     /// The archive failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -60,17 +70,19 @@ impl Error {
     /// The exit code: an input that cannot be read is a file problem, not the archive's.
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Open { .. } | Error::Input { .. } => Exit::File,
+            Error::Open { .. } | Error::Input { .. } | Error::NotPosts { .. } => Exit::File,
             Error::Store(e) => e.exit(),
         }
     }
 }
 
 /// Imports every input in order into the archive at `db` (created if need
-/// be), telling `on_event` of each rejected post and each committed batch.
+/// be), `batch` posts per transaction, telling `on_event` of each rejected
+/// post and each committed batch. What it reports does not depend on `batch`.
 pub fn run(
     db: &Path,
     sources: &[Input],
+    batch: usize,
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     let mut store = Store::open(db)?;
@@ -78,7 +90,16 @@ pub fn run(
     let store = &mut store;
     let run = store.begin_run("import", Some(&labels(sources)))?;
     let bulk = store.begin_bulk();
-    let result = import_all(store, sources, &mut on_event);
+    let result = store
+        .begin_tally()
+        .map_err(Error::from)
+        .and_then(|()| import_all(store, sources, batch.max(1), &mut on_event))
+        .and_then(|mut outcome| {
+            // Each record once, from its state before the import to its state after.
+            outcome.set_records(store.tally(TallyScope::Run, false)?);
+            Ok(outcome)
+        });
+    store.end_tally();
     // Another process holding the archive past the busy timeout would make each
     // write below wait as long again, only to fail the same way: leave the run
     // marked unfinished, and the journal mode to the next open.
@@ -101,6 +122,7 @@ pub fn run(
 fn import_all(
     store: &mut Store,
     sources: &[Input],
+    batch: usize,
     on_event: &mut impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     // Reading and parsing run on a second thread, one chunk ahead of storing:
@@ -108,7 +130,7 @@ fn import_all(
     // keeps memory flat.
     pipeline::ahead(
         1,
-        |tx| read_all(sources, &tx),
+        |tx| read_all(sources, batch, &tx),
         |rx| {
             let mut total = BatchOutcome::default();
             for chunk in rx {
@@ -130,17 +152,17 @@ struct Chunk {
 }
 
 impl Chunk {
-    fn new(input: String) -> Self {
+    fn new(input: String, batch: usize) -> Self {
         Chunk {
             input,
-            jsons: Vec::with_capacity(BATCH),
-            verdicts: Vec::with_capacity(BATCH),
+            jsons: Vec::with_capacity(batch.min(BATCH)),
+            verdicts: Vec::with_capacity(batch.min(BATCH)),
         }
     }
 }
 
-/// Reads and judges every input, sending chunks of [`BATCH`] posts; stops at the first fault.
-fn read_all(sources: &[Input], tx: &SyncSender<Result<Chunk, Error>>) {
+/// Reads and judges every input, sending chunks of `batch` posts; stops at the first fault.
+fn read_all(sources: &[Input], batch: usize, tx: &SyncSender<Result<Chunk, Error>>) {
     for source in sources {
         let input = source.label();
         let reader = match source.open() {
@@ -150,7 +172,10 @@ fn read_all(sources: &[Input], tx: &SyncSender<Result<Chunk, Error>>) {
                 return;
             }
         };
-        let mut chunk = Chunk::new(input.clone());
+        let mut chunk = Chunk::new(input.clone(), batch);
+        // Items are held until the input shows one post: an input of no posts
+        // at all (some other JSON) is refused whole, with nothing stored.
+        let mut found_post = false;
         for post in PostReader::new(reader) {
             let json = match post {
                 Ok(json) => json,
@@ -161,20 +186,42 @@ fn read_all(sources: &[Input], tx: &SyncSender<Result<Chunk, Error>>) {
                     return;
                 }
             };
-            chunk.verdicts.push(pipeline::judge(Post::from_json(&json)));
+            let verdict = pipeline::judge(Post::from_json(&json));
+            found_post |= verdict.0.is_some();
+            chunk.verdicts.push(verdict);
             chunk.jsons.push(json);
-            if chunk.jsons.len() == BATCH {
-                let full = std::mem::replace(&mut chunk, Chunk::new(input.clone()));
+            if !found_post && chunk.jsons.len() >= NOT_POSTS_AFTER {
+                let _ = tx.send(Err(not_posts(input, &chunk)));
+                return;
+            }
+            if found_post && chunk.jsons.len() >= batch {
+                let full = std::mem::replace(&mut chunk, Chunk::new(input.clone(), batch));
                 // The receiver is gone only when storing failed: stop reading.
                 if tx.send(Ok(full)).is_err() {
                     return;
                 }
             }
         }
+        if !found_post && !chunk.jsons.is_empty() {
+            let _ = tx.send(Err(not_posts(input, &chunk)));
+            return;
+        }
         if tx.send(Ok(chunk)).is_err() {
             return;
         }
     }
+}
+
+/// Items an input may hold before its first post: past this many, it is not posts.
+const NOT_POSTS_AFTER: usize = 1000;
+
+/// The refusal of an input whose items so far are none of them posts.
+fn not_posts(input: String, chunk: &Chunk) -> Error {
+    let reason = match chunk.verdicts.first() {
+        Some((_, Outcome::Rejected { reason, .. })) => reason.clone(),
+        _ => "not a post".to_owned(),
+    };
+    Error::NotPosts { input, reason }
 }
 
 /// Stores one chunk, one transaction per site the posts came from.
@@ -202,10 +249,8 @@ fn write_chunk(
     }
     let mut total = BatchOutcome::default();
     for (site, posts) in by_site {
-        let mut outcome = store.ingest(&pipeline::batch(&site, posts, None))?;
-        // Import reports counts only; dropping each batch's change list keeps memory flat.
-        outcome.changes.clear();
-        total.absorb(outcome);
+        // Record counts come from the run's tally at the end; a batch counts posts.
+        total.absorb(store.ingest(&pipeline::batch(&site, posts, None))?);
     }
     Ok(total)
 }

@@ -28,6 +28,7 @@ pub fn run(
     rows: Rows<'_, Record>,
 ) -> Result<Listed, Error> {
     let store = Store::open_read_only(db)?;
+    super::check_words(&store, filter)?;
     let filter = &Filter {
         now: filter.now.or(Some(now)),
         ..filter.clone()

@@ -99,6 +99,14 @@ impl From<io::Error> for Error {
 
 pub use crate::describe::{count, describe};
 
+/// Refuses a filter value no table prints: a typo would otherwise match nothing, silently.
+fn check_words(store: &store::Store, filter: &crate::model::Filter) -> Result<(), Error> {
+    match store.unknown_word(filter)? {
+        Some(word) => Err(Error::Usage(word.to_string())),
+        None => Ok(()),
+    }
+}
+
 /// The archive to use: `db` when given (from `--db` or `HEALTHFEED_DB`), else
 /// `healthfeed.db` in the platform's data folder.
 pub fn archive_path(db: Option<PathBuf>) -> Result<PathBuf, Error> {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::{Exit, Rows, SearchOutcome};
 use crate::export::{HitRow, Options, Writer};
-use crate::model::{Filter, Hit};
+use crate::model::{Filter, Hit, UnknownWord};
 use crate::store::{Store, StoreError};
 
 /// Results shown when no `limit` is given: a search answers with its best matches.
@@ -26,6 +26,9 @@ pub enum Error {
         /// Terms given.
         count: usize,
     },
+    /// A filter value no table prints.
+    #[error(transparent)]
+    Word(#[from] UnknownWord),
     /// The archive failed.
     #[error("cannot search the archive")]
     Store(#[from] StoreError),
@@ -38,7 +41,7 @@ impl Error {
     /// The exit code: an empty search is a usage error.
     pub fn exit(&self) -> Exit {
         match self {
-            Error::Empty | Error::TooManyTerms { .. } => Exit::Usage,
+            Error::Empty | Error::TooManyTerms { .. } | Error::Word(_) => Exit::Usage,
             Error::Store(e) => e.exit(),
             Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
         }
@@ -64,6 +67,9 @@ pub fn run(
         return Err(Error::TooManyTerms { count });
     }
     let store = Store::open_read_only(db)?;
+    if let Some(word) = store.unknown_word(filter)? {
+        return Err(Error::Word(word));
+    }
     let mut filter = filter.clone();
     filter.limit = filter.limit.or(Some(DEFAULT_LIMIT));
     match rows {

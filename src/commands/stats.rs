@@ -10,7 +10,9 @@ use crate::store::Store;
 
 /// Aggregates the records `filter` selects in the archive at `db`.
 pub fn run(db: &Path, filter: &Filter) -> Result<Stats, Error> {
-    Ok(Store::open_read_only(db)?.stats(filter)?)
+    let store = Store::open_read_only(db)?;
+    super::check_words(&store, filter)?;
+    Ok(store.stats(filter)?)
 }
 
 /// Writes `stats` to `out`: one pretty JSON object, one JSON line, or CSV rows

@@ -5,7 +5,7 @@
 //! backfill), so a sync killed at any point resumes after its last committed
 //! page and never skips a post. One sync per archive: an OS lock beside the file.
 
-use std::collections::BTreeMap;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::mpsc::SyncSender;
 use std::time::{Duration, Instant};
@@ -18,7 +18,8 @@ use crate::fetch::{self, Client, Cursor, FetchError, Identity, Page, PostsUrl, S
 use crate::model::{PostRef, site_name};
 use crate::pipeline;
 use crate::store::{
-    BatchOutcome, Incoming, Named, Outcome, StatusChange, Store, StoreError, SyncLock,
+    BatchOutcome, Incoming, Named, Outcome, RecordTally, StatusChange, Store, StoreError, SyncLock,
+    TallyScope,
 };
 
 /// The site synced when no `--source` is given.
@@ -31,7 +32,7 @@ pub struct Options {
     pub sources: Vec<String>,
     /// Walk everything again instead of starting at the stored mark.
     pub full: bool,
-    /// Lower bound for a first backfill (or a `--full` one).
+    /// Where to walk from: bounds a first (or `--full`) backfill, and wins over the mark when earlier.
     pub since: Option<DateTime<Utc>>,
     /// How long to wait for another sync of the same archive.
     pub wait: Duration,
@@ -86,7 +87,7 @@ pub enum Progress<'a> {
     },
     /// A page was committed.
     Page {
-        /// Posts in the page.
+        /// Posts the page brought for the first time (a repeated post counts once).
         posts: usize,
         /// `X-WP-Total` for the walk, if the server sent it.
         total: Option<u64>,
@@ -136,7 +137,7 @@ pub struct Report {
     pub not_records: u64,
     /// Posts that failed to parse (kept raw).
     pub failed: u64,
-    /// Status changes of existing records, counted batch by batch.
+    /// Existing records whose status at the end differs from before the run.
     pub status_changes: u64,
     /// New records and status changes: for each record, its status before the run and after.
     pub changes: Vec<StatusChange>,
@@ -208,16 +209,28 @@ pub fn run(
     let mut store = Store::open(db)?;
     super::heal::run(&mut store)?;
     let mut reports = Vec::new();
+    // Each record's change is reported once, from its state when the sync
+    // began to its state at the end, however its posts fell into pages.
+    store.begin_tally()?;
     for (text, source) in options.sources.iter().zip(&sources) {
+        if !reports.is_empty() {
+            store.next_tally_scope();
+        }
         let run = store.begin_run("sync", Some(text))?;
-        let report = sync_source(&mut store, text, source, options, client, progress)?;
+        let mut report = sync_source(&mut store, text, source, options, client, progress)?;
+        // A source keeps its counts; the one list of changes is the run's.
+        report
+            .outcome
+            .set_records(store.tally(TallyScope::Current, false)?);
         match &report.error {
             None => store.finish_run(run, Ok(&report))?,
             Some(e) => store.finish_run(run, Err::<&SourceReport, _>(e))?,
         }
         reports.push(report);
     }
-    Ok(summarize(reports, started.elapsed()))
+    let tally = store.tally(TallyScope::Run, options.keep_changes)?;
+    store.end_tally();
+    Ok(summarize(reports, tally, started.elapsed()))
 }
 
 /// Walks one source; fetch failures end up in the report, archive failures are returned.
@@ -266,9 +279,14 @@ fn sync_source(
         };
         let state = store.source_state(&site)?.unwrap_or_default();
         let stored: Option<Cursor> = state.cursor.as_deref().and_then(|c| c.parse().ok());
-        let cursor = match (stored, options.full, options.since) {
-            (Some(cursor), false, _) => cursor,
-            (_, _, Some(since)) => Cursor::since(since),
+        let since = options.since.map(Cursor::since);
+        let cursor = match (stored, options.full, since) {
+            // A --since earlier than the mark asks for posts the mark would skip:
+            // walk from it (the mark may move back; posts are never skipped).
+            // (`None`, the start of the feed, sorts first: a mark there stays.)
+            (Some(mark), false, Some(since)) if since.modified_after < mark.modified_after => since,
+            (Some(mark), false, _) => mark,
+            (_, _, Some(since)) => since,
             _ => Cursor::start(),
         };
         let route = Route {
@@ -276,14 +294,7 @@ fn sync_source(
             posts_url: &posts_url,
             cursor,
         };
-        let failure = walk(
-            store,
-            route,
-            client,
-            progress,
-            options.keep_changes,
-            &mut report,
-        )?;
+        let failure = walk(store, route, client, progress, &mut report)?;
         match failure {
             // A remembered route that now answers with something else (the site
             // changed its permalinks): find the route, and the site, again, once.
@@ -355,7 +366,6 @@ fn walk(
     }: Route<'_>,
     client: &Client,
     progress: &mut dyn FnMut(Progress<'_>),
-    keep_changes: bool,
     report: &mut SourceReport,
 ) -> Result<Option<FetchError>, StoreError> {
     progress(Progress::Source {
@@ -392,9 +402,9 @@ fn walk(
     let mut sink = Sink {
         store,
         site,
-        keep_changes,
         report,
         progress,
+        seen: HashSet::new(),
     };
     // The channel holds one page (two in memory), or a bulk batch's worth so
     // that fetching goes on while a batch commits.
@@ -463,9 +473,10 @@ const BULK_PAGES_AHEAD: usize = 5;
 struct Sink<'s> {
     store: &'s mut Store,
     site: &'s str,
-    keep_changes: bool,
     report: &'s mut SourceReport,
     progress: &'s mut dyn FnMut(Progress<'_>),
+    /// Post ids the walk has delivered, for the progress count.
+    seen: HashSet<u64>,
 }
 
 impl Sink<'_> {
@@ -479,6 +490,16 @@ impl Sink<'_> {
         let cursor = last.page.cursor_after.to_string();
         let (pages, verdicts): (Vec<Page>, Vec<_>) =
             pages.into_iter().map(|j| (j.page, j.verdicts)).unzip();
+        // Posts each page brings for the first time, as the store counts them:
+        // a tie group paged again repeats posts, which the bar counts once.
+        let fresh: Vec<usize> = verdicts
+            .iter()
+            .map(|page| {
+                page.iter()
+                    .filter(|(meta, _)| meta.as_ref().is_none_or(|m| self.seen.insert(m.id)))
+                    .count()
+            })
+            .collect();
         let posts = pages
             .iter()
             .zip(verdicts)
@@ -490,7 +511,7 @@ impl Sink<'_> {
             })
             .collect();
         let batch = pipeline::batch(self.site, posts, Some(cursor));
-        let mut outcome = self.store.ingest(&batch)?;
+        let outcome = self.store.ingest(&batch)?;
         for post in &batch.posts {
             if let Outcome::Rejected { not_record, reason } = &post.outcome {
                 (self.progress)(Progress::Rejected {
@@ -500,14 +521,11 @@ impl Sink<'_> {
                 });
             }
         }
-        if !self.keep_changes {
-            outcome.changes.clear();
-        }
         self.report.outcome.absorb(outcome);
-        for page in &pages {
+        for (page, posts) in pages.iter().zip(fresh) {
             self.report.pages += 1;
             (self.progress)(Progress::Page {
-                posts: page.posts.len(),
+                posts,
                 total: page.total,
             });
         }
@@ -544,39 +562,17 @@ fn posts_url(
     client.resolve(source)
 }
 
-/// Totals the sources and folds each record's changes into one (first `from`, last `to`).
-fn summarize(sources: Vec<SourceReport>, elapsed: Duration) -> Report {
-    let mut changes: BTreeMap<String, StatusChange> = BTreeMap::new();
-    let mut order = Vec::new();
-    for change in sources.iter().flat_map(|s| &s.outcome.changes) {
-        let key = change.id.to_string();
-        match changes.get_mut(&key) {
-            Some(seen) => {
-                seen.to = change.to.clone();
-                seen.title = change.title.clone();
-                seen.service = change.service.clone();
-            }
-            None => {
-                order.push(key.clone());
-                changes.insert(key, change.clone());
-            }
-        }
-    }
-    let changes = order
-        .iter()
-        .filter_map(|k| changes.remove(k))
-        // A record that went A → B → A in one run did not change status.
-        .filter(|c| c.from.is_none() || c.from != c.to)
-        .collect();
+/// Totals the sources' post counts; record counts and changes are the run's `tally`.
+fn summarize(sources: Vec<SourceReport>, tally: RecordTally, elapsed: Duration) -> Report {
     let sum = |f: fn(&BatchOutcome) -> u64| sources.iter().map(|s| f(&s.outcome)).sum();
     Report {
         posts: sum(|o| o.posts),
-        new_records: sum(|o| o.new_records),
-        updated_records: sum(|o| o.updated_records),
+        new_records: tally.new_records,
+        updated_records: tally.updated_records,
         not_records: sum(|o| o.not_records),
         failed: sum(|o| o.failed),
-        status_changes: sum(|o| o.status_changes),
-        changes,
+        status_changes: tally.status_changes,
+        changes: tally.changes,
         elapsed_ms: elapsed.as_millis().try_into().unwrap_or(u64::MAX),
         sources,
     }

@@ -74,6 +74,14 @@ impl Failure {
             Failure::Body { .. } | Failure::Timeout { .. } => {
                 "The network or the site is too slow or drops connections: try again later"
             }
+            // rustls reading a plain-HTTP answer as a TLS record.
+            Failure::Connect { detail } if detail.contains("InvalidContentType") => {
+                "The server answered in plain HTTP, not HTTPS: give the URL with http:// instead of https://"
+            }
+            // A plain-HTTP server that hangs up on the TLS greeting without an answer.
+            Failure::Connect { detail } if detail.contains("handshake eof") => {
+                "The server hung up during the TLS handshake: if it speaks plain HTTP, give the URL with http:// instead of https://; otherwise check HTTPS_PROXY / NO_PROXY"
+            }
             Failure::Connect { .. } | Failure::Other { .. } => {
                 "Check the host name, the network, and HTTPS_PROXY / NO_PROXY if a proxy is needed"
             }

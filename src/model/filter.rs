@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Classification, Kind, Status};
+use super::{Classification, Kind, MessageState, Status};
 
 /// Which records (or updates) a question is about. Every field is optional;
 /// the fields that are set must all hold.
@@ -14,6 +14,9 @@ pub struct Filter {
     pub service: Option<String>,
     /// Any of these statuses (empty: any status).
     pub statuses: Vec<Status>,
+    /// Or any of these Message Center states (`--status active,ended`); a
+    /// record matches when either list holds its state.
+    pub message_states: Vec<MessageState>,
     /// `Some(false)`: only open records; `Some(true)`: only closed ones.
     pub closed: Option<bool>,
     /// Only service health, or only Message Center.

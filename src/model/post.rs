@@ -150,13 +150,7 @@ impl<'a> Field<'a> {
 impl Post {
     /// Reads one post from its JSON text.
     pub fn from_json(json: &str) -> Result<Self, PostShapeError> {
-        let wire: Wire<'_> = serde_json::from_str(json).map_err(|e| {
-            if e.is_data() {
-                PostShapeError::NotAPost(format!("expected a JSON object ({e})"))
-            } else {
-                PostShapeError::NotJson(e.to_string())
-            }
-        })?;
+        let wire: Wire<'_> = serde_json::from_str(json).map_err(|e| shape_error(json, &e))?;
         let id = match wire.id {
             Some(Field::Id(n)) => Some(n),
             _ => None,
@@ -173,6 +167,33 @@ impl Post {
             title: rendered(wire.title),
             content: rendered(wire.content),
         })
+    }
+}
+
+/// Why `json` did not decode as a post. serde's text for a value of the wrong
+/// type names the struct it reads into, so that case says what was found instead.
+fn shape_error(json: &str, e: &serde_json::Error) -> PostShapeError {
+    if !e.is_data() {
+        return PostShapeError::NotJson(e.to_string());
+    }
+    match json_type(json) {
+        "an object" => PostShapeError::NotAPost(format!("not a post object: {e}")),
+        found => PostShapeError::NotAPost(format!(
+            "expected a post object with a numeric \"id\", found {found}"
+        )),
+    }
+}
+
+/// What kind of JSON value `json` holds, by its first byte, for messages.
+fn json_type(json: &str) -> &'static str {
+    match json.trim_start().bytes().next() {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        _ => "nothing",
     }
 }
 
@@ -271,13 +292,7 @@ mod tests {
                 _ => None,
             }
         }
-        let wire: Wire = serde_json::from_str(json).map_err(|e| {
-            if e.is_data() {
-                PostShapeError::NotAPost(format!("expected a JSON object ({e})"))
-            } else {
-                PostShapeError::NotJson(e.to_string())
-            }
-        })?;
+        let wire: Wire = serde_json::from_str(json).map_err(|e| shape_error(json, &e))?;
         let id = match wire.id {
             Some(Value::Number(n)) => n.as_u64(),
             _ => None,

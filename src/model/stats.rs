@@ -9,7 +9,7 @@ pub struct Stats {
     pub records: u64,
     /// Records per service (none: Message Center), most first.
     pub by_service: Vec<Count>,
-    /// Records per current status (none: Message Center), most first.
+    /// Records per current status (Message Center: `active` or `ended`), most first.
     pub by_status: Vec<Count>,
     /// Records per classification, most first.
     pub by_classification: Vec<Count>,

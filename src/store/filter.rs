@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 
 use super::state::{closed_sql, now_value};
-use super::ts;
+use super::{Store, StoreError, ts};
 pub use crate::model::Filter;
-use crate::model::Status;
+use crate::model::{Classification, MESSAGE_CENTER, MessageState, Status, UnknownWord};
 
 /// What a filter's columns belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,15 +41,43 @@ impl Filter {
         let mut parts: Vec<String> = Vec::new();
         let mut params: Vec<Value> = Vec::new();
         if let Some(service) = &self.service {
-            parts.push(format!("{t}.service LIKE ? ESCAPE '\\'"));
-            params.push(Value::Text(format!("%{}%", like_escape(service))));
-        }
-        if !self.statuses.is_empty() {
+            // A Message Center record has no service; tables call it "Message Center",
+            // and the same substring rule finds it by that name.
+            let pattern = Value::Text(format!("%{}%", like_escape(service)));
             parts.push(format!(
-                "lower({t}.status) IN (SELECT lower(value) FROM json_each(?))"
+                "({t}.service LIKE ? ESCAPE '\\' OR ({t}.kind = 'message' AND ? LIKE ? ESCAPE '\\'))"
             ));
-            let names: Vec<&str> = self.statuses.iter().map(Status::as_str).collect();
-            params.push(Value::Text(json_list(&names)));
+            params.push(pattern.clone());
+            params.push(Value::Text(MESSAGE_CENTER.to_owned()));
+            params.push(pattern);
+        }
+        if !self.statuses.is_empty() || !self.message_states.is_empty() {
+            let mut any: Vec<String> = Vec::new();
+            if !self.statuses.is_empty() {
+                any.push(format!(
+                    "lower({t}.status) IN (SELECT lower(value) FROM json_each(?))"
+                ));
+                let names: Vec<&str> = self.statuses.iter().map(Status::as_str).collect();
+                params.push(Value::Text(json_list(&names)));
+            }
+            let ended = self.message_states.contains(&MessageState::Ended);
+            let active = self.message_states.contains(&MessageState::Active);
+            if active && ended {
+                any.push(format!("{t}.kind = 'message'"));
+            } else if active || ended {
+                // The same rule as --open/--closed: the record's state now, for an update too.
+                any.push(match target {
+                    Target::Records => format!("(r.kind = 'message' AND {} = ?)", closed_sql("r")),
+                    Target::Updates => format!(
+                        "(u.kind = 'message' AND EXISTS (SELECT 1 FROM records c \
+                         WHERE c.id = u.record_id AND {} = ?))",
+                        closed_sql("c")
+                    ),
+                });
+                params.push(now_value(now));
+                params.push(Value::Integer(i64::from(ended)));
+            }
+            parts.push(format!("({})", any.join(" OR ")));
         }
         if let Some(closed) = self.closed {
             parts.push(match target {
@@ -98,6 +126,62 @@ impl Filter {
     }
 }
 
+impl Store {
+    /// The first status or classification in `filter` that neither healthfeed
+    /// nor this archive knows (a feed may bring new ones, which tables then
+    /// print and filters must take), with the values that are known.
+    pub fn unknown_word(&self, filter: &Filter) -> Result<Option<UnknownWord>, StoreError> {
+        let status = filter
+            .statuses
+            .iter()
+            .find(|s| matches!(s, Status::Other(_)));
+        if let Some(status) = status {
+            let mut known: Vec<String> = Status::KNOWN.iter().map(|s| s.to_string()).collect();
+            known.extend(MessageState::KNOWN.iter().map(|s| s.to_string()));
+            return self.unknown_in("status", "status", status.as_str(), known);
+        }
+        if let Some(class @ Classification::Other(_)) = &filter.classification {
+            let known = Classification::KNOWN
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            return self.unknown_in("classification", "classification", class.as_str(), known);
+        }
+        Ok(None)
+    }
+
+    /// `given` as an unknown word unless the archive's `column` holds it (any case).
+    fn unknown_in(
+        &self,
+        what: &'static str,
+        column: &'static str,
+        given: &str,
+        mut known: Vec<String>,
+    ) -> Result<Option<UnknownWord>, StoreError> {
+        let fail = |e| self.err("reading the values a filter takes", e);
+        let sql = format!("SELECT DISTINCT {column} FROM records WHERE {column} IS NOT NULL");
+        let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
+        let stored = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(fail)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
+        if stored.iter().any(|v| v.eq_ignore_ascii_case(given.trim())) {
+            return Ok(None);
+        }
+        for value in stored {
+            if !known.iter().any(|k| k.eq_ignore_ascii_case(&value)) {
+                known.push(value);
+            }
+        }
+        Ok(Some(UnknownWord {
+            what,
+            given: given.to_owned(),
+            known,
+        }))
+    }
+}
+
 /// Escapes `%`, `_` and the escape character itself for `LIKE … ESCAPE '\'`.
 pub(super) fn like_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -137,7 +221,7 @@ mod tests {
         assert!(!c.sql.contains("OR 1=1"));
         assert_eq!(c.params[0], Value::Text("%50\\%\\_off' OR 1=1 --%".into()));
         assert_eq!(
-            c.params[1],
+            c.params[3],
             Value::Text(r#"["serviceRestored","odd\"one"]"#.into())
         );
     }

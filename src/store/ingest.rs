@@ -15,7 +15,7 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 use super::columns::{FIELD_COUNT, FieldValues, field_list};
 use super::settle::{Before, settle, touch};
-use super::tally::BatchOutcome;
+use super::tally::{BatchOutcome, first_arrival};
 use super::{Store, StoreError, fts, ts};
 use crate::model::{PostRef, Update};
 
@@ -65,6 +65,8 @@ pub(super) struct Work {
     pub touched: HashMap<String, Before>,
     /// Updates at or below this id are in the full-text index.
     pub indexed_upto: i64,
+    /// The scope of the run tally the batch writes into, if one is open.
+    pub tally: Option<i64>,
 }
 
 impl Work {
@@ -72,6 +74,7 @@ impl Work {
         Ok(Work {
             touched: HashMap::new(),
             indexed_upto: fts::indexed_upto(tx)?,
+            tally: None,
         })
     }
 
@@ -82,7 +85,7 @@ impl Work {
         out: &mut BatchOutcome,
     ) -> rusqlite::Result<()> {
         fts::index_since(tx, self.indexed_upto)?;
-        settle(tx, self.touched, out)
+        settle(tx, self.touched, out, self.tally.is_none())
     }
 }
 
@@ -91,14 +94,23 @@ impl Store {
     pub fn ingest(&mut self, batch: &Batch<'_>) -> Result<BatchOutcome, StoreError> {
         let path = self.path.clone();
         let fail = |action| super::failing(&path, action);
+        let tally = self.tally_scope();
         let tx = self.conn.transaction().map_err(fail("starting a batch"))?;
         let source = source_id(&tx, batch.site).map_err(fail("recording the source"))?;
         let mut out = BatchOutcome::default();
         let mut work = Work::start(&tx).map_err(fail("starting a batch"))?;
+        work.tally = tally;
         for post in &batch.posts {
-            out.posts += 1;
             let stored =
                 store_post(&tx, source, post, batch, &mut work).map_err(fail("storing a post"))?;
+            // A post the run already received (a feed repeats posts across
+            // pages) is stored again if it changed, but counted once.
+            if let (Some(_), Some(meta)) = (work.tally, &post.meta)
+                && !first_arrival(&tx, source, meta.id as i64).map_err(fail("counting a post"))?
+            {
+                continue;
+            }
+            out.posts += 1;
             match (stored, &post.outcome) {
                 (false, _) => out.unchanged += 1,
                 (
@@ -230,7 +242,7 @@ pub(super) fn apply_post(
 ) -> rusqlite::Result<()> {
     let update_id = match outcome {
         Outcome::Update(update) => {
-            touch(tx, update.id.as_str(), &mut work.touched)?;
+            touch(tx, update.id.as_str(), &mut work.touched, work.tally)?;
             Some(upsert_update(tx, update, parser_version)?)
         }
         Outcome::Rejected { .. } => {
@@ -410,7 +422,7 @@ pub(super) fn drop_if_orphan(
     };
     // Even when another post still carries the update, the record's link and
     // tie-break may have named the post that just moved away: recompute it.
-    touch(tx, &record, &mut work.touched)?;
+    touch(tx, &record, &mut work.touched, work.tally)?;
     let carried: bool = tx
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM posts WHERE update_id = ?1)")?
         .query_row([update_id], |r| r.get(0))?;

@@ -140,7 +140,7 @@ fn merge_posts(
                 })
                 .optional()?;
             if let Some(record) = record {
-                super::settle::touch(tx, &record, &mut work.touched)?;
+                super::settle::touch(tx, &record, &mut work.touched, work.tally)?;
             }
         }
     }

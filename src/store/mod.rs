@@ -38,7 +38,7 @@ pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version, sqlite_version};
 pub use search::SearchOutcome;
 pub use sources::{Named, SourceState, SyncLock};
-pub use tally::{BatchOutcome, StatusChange};
+pub use tally::{BatchOutcome, RecordTally, StatusChange, TallyScope};
 
 /// What went wrong with the archive file.
 #[derive(Debug, thiserror::Error)]
@@ -238,6 +238,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The scope of an open run tally (see `tally.rs`); none: each batch counts alone.
+    tally: Option<i64>,
 }
 
 impl Store {
@@ -334,6 +336,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_owned(),
+            tally: None,
         })
     }
 

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
 use super::columns::{field_list, fields_from_excluded, opt_time};
 use super::state::is_closed;
-use super::tally::{BatchOutcome, StatusChange};
+use super::tally::{BatchOutcome, StatusChange, remember};
 use crate::model::{Kind, RecordId, Status};
 
 /// A record's state when the batch first touched it.
@@ -19,11 +19,13 @@ pub(super) struct Before {
     status: Option<String>,
 }
 
-/// Remembers a record's state the first time a batch touches it.
+/// Remembers a record's state the first time a batch touches it, and the
+/// first time the run's open tally (`tally`, its scope) does.
 pub(super) fn touch(
     tx: &Transaction<'_>,
     record: &str,
     touched: &mut HashMap<String, Before>,
+    tally: Option<i64>,
 ) -> rusqlite::Result<()> {
     if touched.contains_key(record) {
         return Ok(());
@@ -41,15 +43,26 @@ pub(super) fn touch(
             current_update: None,
             status: None,
         });
+    if let Some(scope) = tally {
+        remember(
+            tx,
+            scope,
+            record,
+            before.current_update,
+            before.status.as_deref(),
+        )?;
+    }
     touched.insert(record.to_owned(), before);
     Ok(())
 }
 
-/// Recomputes every touched record from its timeline and tallies what changed.
+/// Recomputes every touched record from its timeline and, unless a run
+/// tally counts them at its end (`count` false), tallies what changed.
 pub(super) fn settle(
     tx: &Transaction<'_>,
     touched: HashMap<String, Before>,
     out: &mut BatchOutcome,
+    count: bool,
 ) -> rusqlite::Result<()> {
     let mut ids: Vec<_> = touched.into_iter().collect();
     ids.sort_by(|a, b| a.0.cmp(&b.0));
@@ -72,6 +85,9 @@ pub(super) fn settle(
         else {
             continue;
         };
+        if !count {
+            continue;
+        }
         let changed_status = before.current_update.is_none() || before.status != status;
         match before.current_update {
             None => out.new_records += 1,

@@ -13,7 +13,7 @@ use super::columns::{opt_time, text, time};
 use super::filter::{Filter, Target};
 use super::state::{closed_sql, now_value};
 use super::{Store, StoreError};
-use crate::model::{Count, Durations, Stats};
+use crate::model::{Count, Durations, MessageState, Stats};
 
 impl Store {
     /// Counts and durations over the records `filter` selects.
@@ -49,11 +49,16 @@ impl Store {
         while let Some(row) = rows.next().map_err(fail)? {
             records += 1;
             let svc: Option<String> = row.get(0).map_err(fail)?;
-            *status.entry(row.get(1).map_err(fail)?).or_default() += 1;
-            *class.entry(row.get(2).map_err(fail)?).or_default() += 1;
-            *month.entry(row.get(3).map_err(fail)?).or_default() += 1;
             let health = text(row, 4).map_err(fail)? == "health";
             let closed: bool = row.get(5).map_err(fail)?;
+            // Message Center has no status: counted by its state, the word `--status` takes.
+            let state: Option<String> = match health {
+                true => row.get(1).map_err(fail)?,
+                false => Some(MessageState::of(closed).as_str().to_owned()),
+            };
+            *status.entry(state).or_default() += 1;
+            *class.entry(row.get(2).map_err(fail)?).or_default() += 1;
+            *month.entry(row.get(3).map_err(fail)?).or_default() += 1;
             if health
                 && closed
                 && let Some(name) = &svc

@@ -15,7 +15,7 @@ use crate::support::{Archive, cmd, fixture};
 const ACTION: &str = "message-center-action-required-by-date.json";
 
 /// That post as another record, `record`, carried by `post_id` and ending at `end`.
-fn announcement(post_id: u64, record: &str, end: &str) -> Value {
+pub(crate) fn announcement(post_id: u64, record: &str, end: &str) -> Value {
     let text = std::fs::read_to_string(fixture(ACTION)).unwrap();
     let mut post: Value = serde_json::from_str(&text.replace("MC938271", record)).unwrap();
     let content = post["content"]["rendered"].as_str().unwrap().to_owned();

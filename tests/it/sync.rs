@@ -270,3 +270,40 @@ fn a_site_that_changes_its_permalinks_is_probed_again() {
         .unwrap();
     assert!(route.contains("rest_route="), "{route}");
 }
+
+#[test]
+fn a_since_earlier_than_the_mark_walks_from_since() {
+    let wp = Wp::start();
+    wp.site().publish_all(1..=20, |id| t(id as i64 * 60));
+    let run = Archive::new();
+    let since = |secs: i64| t(secs).to_rfc3339();
+    let first = sync(&run, &wp.posts_url())
+        .args(["--json", "--since", &since(600)])
+        .json();
+    assert_eq!(first["posts"], 11, "{first}");
+    // The mark is now past post 20; --since reaches back before it.
+    let back = sync(&run, &wp.posts_url())
+        .args(["--json", "--since", &since(60)])
+        .json();
+    assert_eq!(back["new_records"], 9, "{back}");
+    assert_eq!(posts(&run), expected(&wp));
+    // A --since later than the mark changes nothing: the mark is earlier.
+    let later = sync(&run, &wp.posts_url())
+        .args(["--json", "--since", &since(100_000)])
+        .json();
+    assert_eq!(later["posts"], 0, "{later}");
+}
+
+#[test]
+fn https_against_a_plain_http_server_suggests_http() {
+    let wp = Wp::start();
+    let url = wp.posts_url().replacen("http://", "https://", 1);
+    let run = Archive::new();
+    let out = sync(&run, &url).args(["--retries", "0"]).fails(4);
+    assert!(
+        out.stderr
+            .contains("give the URL with http:// instead of https://"),
+        "{}",
+        out.stderr
+    );
+}
