@@ -145,6 +145,13 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
             paint.dim(&minute(step.last_updated)),
             paint.status(step.status.as_ref(), closed, status)
         );
+        if step.implausible {
+            let _ = writeln!(
+                s,
+                "      {}",
+                paint.dim("Last Updated is over a day after its post was modified: a typo? not used as current")
+            );
+        }
         if i == 0 {
             let _ = writeln!(s, "      first update: {}", clean_line(&step.title));
         }

@@ -23,7 +23,7 @@ pub use id::{BadId, RecordId};
 pub use post::{Post, PostShapeError};
 pub use record::{
     ArchivedUpdate, Change, FieldValue, Hit, Record, RecordDetail, Related, Step, Translation,
-    changes,
+    changes, plausible_last_updated,
 };
 pub use reject::{Reject, Verdict};
 pub use site::{site_name, site_of_link, site_of_route};

@@ -64,6 +64,20 @@ pub struct Step {
     pub changes: Vec<Change>,
     /// Every post that carried this update (reposts included), oldest post id first.
     pub posts: Vec<PostRef>,
+    /// Its Last Updated is more than a day after its newest post was modified
+    /// (a typo like 2033 for 2023): kept in the timeline, never made current
+    /// while a plausible update exists.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub implausible: bool,
+}
+
+/// Whether a Last Updated could be true of a post modified at `modified`: no
+/// later than a day after it. Without a modified time there is no judgement.
+pub fn plausible_last_updated(
+    last_updated: DateTime<Utc>,
+    modified: Option<DateTime<Utc>>,
+) -> bool {
+    modified.is_none_or(|m| last_updated <= m + chrono::TimeDelta::days(1))
 }
 
 /// One field that changed between two consecutive updates.
@@ -250,6 +264,7 @@ mod tests {
             },
             changes: vec![],
             posts: vec![],
+            implausible: false,
         }
     }
 

@@ -18,7 +18,7 @@ use super::state::is_closed;
 use super::{Store, StoreError};
 use crate::model::{
     ArchivedUpdate, Kind, PostRef, Record, RecordDetail, RecordId, Related, Status, Step,
-    Translation, changes,
+    Translation, changes, plausible_last_updated,
 };
 
 /// The columns [`record_at`] reads, on `records r`.
@@ -166,10 +166,14 @@ impl Store {
         let mut mentioned: Vec<RecordId> = Vec::new();
         while let Some(row) = rows.next()? {
             let update_id: i64 = row.get(0)?;
+            let fields = fields_at(row, 2)?;
+            let posts = self.posts_of(update_id)?;
+            let modified = posts.iter().filter_map(|p| p.modified_gmt).max();
             let mut step = Step {
-                fields: fields_at(row, 2)?,
+                implausible: !plausible_last_updated(fields.last_updated, modified),
+                fields,
                 changes: Vec::new(),
-                posts: self.posts_of(update_id)?,
+                posts,
             };
             if let Some(before) = steps.last() {
                 step.changes = changes(&before.fields, &step.fields);

@@ -10,7 +10,7 @@ use rusqlite::{OptionalExtension, Statement, Transaction, params};
 use super::columns::{field_list, fields_from_excluded, opt_time};
 use super::state::is_closed;
 use super::tally::{BatchOutcome, StatusChange, remember};
-use crate::model::{Kind, RecordId, Status};
+use crate::model::{Kind, RecordId, Status, plausible_last_updated};
 
 /// A record's state when the batch first touched it.
 #[derive(Clone)]
@@ -136,6 +136,31 @@ struct Candidate {
     newest: Option<Carrier>,
 }
 
+impl Candidate {
+    /// Whether its Last Updated could be true: no later than a day after the
+    /// newest post carrying it was modified. A typo (2033 for 2023) would
+    /// otherwise keep the update current, and the record in its state, forever;
+    /// such an update stays in the timeline but becomes current only when no
+    /// plausible one exists.
+    fn plausible(&self) -> bool {
+        plausible(&self.last_updated, self.newest_modified.as_deref())
+    }
+}
+
+/// [`plausible_last_updated`] on the stored texts (RFC 3339; `''` or none:
+/// no modified time, no judgement).
+fn plausible(last_updated: &str, modified: Option<&str>) -> bool {
+    let parse = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .ok()
+            .map(|t| t.to_utc())
+    };
+    match parse(last_updated) {
+        Some(updated) => plausible_last_updated(updated, modified.and_then(parse)),
+        None => true,
+    }
+}
+
 /// A post carrying an update: newest by (modified_gmt, post id) names the record's link.
 struct Carrier {
     modified: Option<String>,
@@ -220,12 +245,20 @@ fn recompute(
     let count = updates.len() as i64;
     let first_seen = updates.iter().map(|c| &c.last_updated).min().cloned();
     let Some(current) = updates.into_iter().max_by(|a, b| {
-        (&a.last_updated, &a.newest_modified, a.newest_post, a.id).cmp(&(
-            &b.last_updated,
-            &b.newest_modified,
-            b.newest_post,
-            b.id,
-        ))
+        (
+            a.plausible(),
+            &a.last_updated,
+            &a.newest_modified,
+            a.newest_post,
+            a.id,
+        )
+            .cmp(&(
+                b.plausible(),
+                &b.last_updated,
+                &b.newest_modified,
+                b.newest_post,
+                b.id,
+            ))
     }) else {
         tx.prepare_cached("DELETE FROM records WHERE id = ?1")?
             .execute([record])?;

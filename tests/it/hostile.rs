@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::support::posts::{Spec, page};
 use crate::support::{Archive, cmd, fixture};
 
 fn seed() -> Value {
@@ -264,4 +265,29 @@ fn the_csv_formula_escape_holds_for_every_text_column() {
         }
         assert!(cells > 5);
     }
+}
+
+#[test]
+fn a_last_updated_typoed_years_ahead_does_not_pin_the_record() {
+    // Red-team find: a Last Updated typo'd into 2033 kept the record
+    // "investigating" forever, whatever later posts said.
+    let a = Archive::new();
+    let mut typo = Spec::new(71, "EX733001", "investigating", 29, 7);
+    typo.last_updated = "03/29/2033 07:00:00".into();
+    let mut fixed = Spec::new(72, "EX733001", "serviceRestored", 30, 9);
+    fixed.end_time = "03/30/2023 08:00:00".into();
+    a.import(a.write("typo.json", page(&[typo, fixed])));
+    let answer = a.cmd(["query", "--format", "ndjson", "EX733001"]).json();
+    assert_eq!(answer["status"], "serviceRestored");
+    assert_eq!(answer["last_updated"], "2023-03-30T09:00:00Z");
+    let flagged: Vec<_> = answer["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["implausible"] == true)
+        .map(|s| s["last_updated"].clone())
+        .collect();
+    assert_eq!(flagged, ["2033-03-29T07:00:00Z"]);
+    let text = a.cmd(["query", "EX733001"]).ok();
+    assert!(text.contains("not used as current"), "{text}");
 }
