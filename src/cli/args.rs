@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
-use super::output::{DocFormat, Output};
+use super::output::{DocFormat, Output, ParseFormat};
 
 pub use super::answer_args::{ExportArgs, ListArgs, QueryArgs, SearchArgs, StatsArgs};
 
@@ -267,6 +267,10 @@ pub struct ParseArgs {
     /// Files of saved REST JSON; `-` for standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    /// Format and destination of the records.
+    #[command(flatten)]
+    pub out: Output<ParseFormat>,
 }
 
 /// Arguments of `healthfeed sync`.

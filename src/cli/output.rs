@@ -320,6 +320,26 @@ impl Formats for DocFormat {
     }
 }
 
+/// `parse` formats: the records for programs only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ParseFormat {
+    /// One JSON array, pretty-printed.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl Formats for ParseFormat {
+    const DEFAULT: Self = ParseFormat::Json;
+    const JSON: Self = ParseFormat::Json;
+    fn kind(self) -> Kind {
+        match self {
+            ParseFormat::Json => Kind::Machine(Format::Json),
+            ParseFormat::Ndjson => Kind::Machine(Format::Ndjson),
+        }
+    }
+}
+
 /// `stats` formats: tables, one document, or rows of (dimension, value, counts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatsFormat {

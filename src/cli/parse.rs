@@ -1,22 +1,24 @@
 //! `healthfeed parse FILE…` at the terminal: the JSON array on stdout, rejects on stderr.
 
-use std::io::{self, Write};
-
+use super::output::ParseFormat;
 use super::visible::clean;
 use super::{Error, Exit, ParseArgs};
 use crate::commands::{self, Input, count};
 
 pub(super) fn run(args: ParseArgs) -> Result<Exit, Error> {
+    let (format, target) = args.out.resolve()?;
+    let ndjson = format == ParseFormat::Ndjson;
     let inputs: Vec<Input> = args.files.into_iter().map(Input).collect();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    let outcome = commands::parse::run(&inputs, &mut out, |input, error| {
-        eprintln!("healthfeed: {}", clean(&format!("{input}: {error}")));
-    });
-    // Close the printed array's line even when an input failed midway.
-    writeln!(out)?;
-    out.flush()?;
-    let outcome = outcome?;
+    let outcome = target.write(|out, _| {
+        let outcome = commands::parse::run(&inputs, ndjson, out, |input, error| {
+            eprintln!("healthfeed: {}", clean(&format!("{input}: {error}")));
+        });
+        // Close the printed array's line even when an input failed midway.
+        if !ndjson {
+            writeln!(out)?;
+        }
+        Ok(outcome?)
+    })?;
     if outcome.not_records + outcome.failed > 0 {
         eprintln!(
             "healthfeed: {} read: {}, {}, {} failed",

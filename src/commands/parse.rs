@@ -57,40 +57,55 @@ impl Error {
     }
 }
 
-/// Parses every post of `sources` in order and streams the updates to `out` as
-/// one pretty-printed JSON array. Rejected posts go to `on_reject` with their
-/// input's name. The array is closed even when an input fails midway, so what
-/// was printed is still valid JSON.
+/// Parses every post of `sources` in order and streams the updates to `out`:
+/// one pretty-printed JSON array, or with `ndjson` one compact object per
+/// line. Rejected posts go to `on_reject` with their input's name. The array
+/// is closed even when an input fails midway, so what was printed is still
+/// valid JSON.
 pub fn run(
     sources: &[Input],
+    ndjson: bool,
     out: &mut dyn Write,
-    mut on_reject: impl FnMut(&str, &ParseError),
+    on_reject: impl FnMut(&str, &ParseError),
 ) -> Result<Outcome, Error> {
-    let mut outcome = Outcome::default();
+    if ndjson {
+        return each_update(sources, on_reject, |update| {
+            serde_json::to_writer(&mut *out, update).map_err(output)?;
+            out.write_all(b"\n").map_err(Error::Output)
+        });
+    }
     let mut ser = serde_json::Serializer::pretty(out);
     let mut seq = ser.serialize_seq(None).map_err(output)?;
-    let mut result = Ok(());
-    'inputs: for source in sources {
+    let result = each_update(sources, on_reject, |update| {
+        seq.serialize_element(update).map_err(output)
+    });
+    seq.end().map_err(output)?;
+    result
+}
+
+/// Reads and parses every post of `sources`, handing each update to `emit`
+/// and each rejected post to `on_reject`; stops at the first unreadable input.
+fn each_update(
+    sources: &[Input],
+    mut on_reject: impl FnMut(&str, &ParseError),
+    mut emit: impl FnMut(&crate::model::Update) -> Result<(), Error>,
+) -> Result<Outcome, Error> {
+    let mut outcome = Outcome::default();
+    for source in sources {
         let input = source.label();
-        let reader = match source.open() {
-            Ok(r) => r,
-            Err(e) => {
-                result = Err(Error::Open { input, source: e });
-                break;
-            }
-        };
+        let reader = source.open().map_err(|e| Error::Open {
+            input: input.clone(),
+            source: e,
+        })?;
         for post in PostReader::new(reader) {
-            let post = match post {
-                Ok(p) => p,
-                Err(e) => {
-                    result = Err(Error::Input { input, source: e });
-                    break 'inputs;
-                }
-            };
+            let post = post.map_err(|e| Error::Input {
+                input: input.clone(),
+                source: e,
+            })?;
             outcome.posts += 1;
             match parse::parse_json(&post) {
                 Ok(update) => {
-                    seq.serialize_element(&update).map_err(output)?;
+                    emit(&update)?;
                     outcome.updates += 1;
                 }
                 Err(e) => {
@@ -104,8 +119,7 @@ pub fn run(
             }
         }
     }
-    seq.end().map_err(output)?;
-    result.map(|()| outcome)
+    Ok(outcome)
 }
 
 fn output(e: serde_json::Error) -> Error {

@@ -157,3 +157,23 @@ fn query_aligns_its_fields_by_display_width_with_colour_forced() {
         );
     }
 }
+
+#[test]
+fn parse_takes_the_contract_too() {
+    let a = Archive::new();
+    let feed = fixture("feed/m365jp-sample.json");
+    let array = crate::support::cmd(["parse"]).arg(&feed).json();
+    let lines = crate::support::cmd(["parse", "--format", "ndjson"])
+        .arg(&feed)
+        .ndjson();
+    assert_eq!(array.as_array().unwrap(), &lines);
+    let file = a.dir().join("records.ndjson");
+    crate::support::cmd(["parse", "-o"])
+        .arg(&file)
+        .arg(&feed)
+        .succeeds();
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap().lines().count(),
+        lines.len()
+    );
+}
