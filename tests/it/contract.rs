@@ -16,9 +16,7 @@ const COMMANDS: [&[&str]; 7] = [
 ];
 
 fn sample() -> Archive {
-    let a = Archive::new();
-    a.import(fixture("feed/m365jp-sample.json"));
-    a
+    Archive::sample()
 }
 
 #[test]

@@ -3,13 +3,10 @@
 
 use std::time::Duration;
 
-use crate::support::{Archive, fixture, unreachable_posts_url};
+use crate::support::{Archive, unreachable_posts_url};
 
-/// An archive holding the bundled sample feed.
 fn sample() -> Archive {
-    let a = Archive::new();
-    a.import(fixture("feed/m365jp-sample.json"));
-    a
+    Archive::sample()
 }
 
 #[test]

@@ -13,34 +13,11 @@ use crate::support::{Archive, Cmd};
 
 /// `healthfeed sync` of `wp` with test-sized timeouts and pages of 20.
 fn sync(run: &Archive, wp: &Wp) -> Cmd {
-    run.cmd([
-        "sync",
-        "--source",
-        &wp.posts_url(),
-        "--timeout",
-        "2",
-        "--retries",
-        "2",
-        "--retry-base-ms",
-        "10",
-        "--settle-secs",
-        "0",
-        "--per-page",
-        "20",
-    ])
-    .timeout(Duration::from_secs(60))
+    run.sync(&wp.posts_url(), 2)
 }
 
-/// (post id, modified_gmt) of the current version of every stored post.
 fn posts(run: &Archive) -> BTreeSet<(u64, String)> {
-    let conn = run.conn();
-    let mut stmt = conn
-        .prepare("SELECT post_id, modified_gmt FROM posts")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    run.posts()
 }
 
 /// What a complete walk of `wp` must have stored.

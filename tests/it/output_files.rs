@@ -6,12 +6,10 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::{Archive, Output, fixture};
+use crate::support::{Archive, Output};
 
 fn sample() -> Archive {
-    let a = Archive::new();
-    a.import(fixture("feed/m365jp-sample.json"));
-    a
+    Archive::sample()
 }
 
 fn export(a: &Archive, target: &Path) -> Output {

@@ -2,29 +2,12 @@
 //! their own marks and posts; one site under two names, or synced and
 //! imported, is stored once; an archive keyed by host migrates whole.
 
-use std::time::Duration;
-
 use crate::support::wp::{Wp, t};
 use crate::support::{Archive, Cmd};
 
 /// `healthfeed sync` of `source` with test-sized timeouts and pages.
 fn sync(run: &Archive, source: &str) -> Cmd {
-    run.cmd([
-        "sync",
-        "--source",
-        source,
-        "--timeout",
-        "2",
-        "--retries",
-        "2",
-        "--retry-base-ms",
-        "10",
-        "--settle-secs",
-        "0",
-        "--per-page",
-        "20",
-    ])
-    .timeout(Duration::from_secs(60))
+    run.sync(source, 2)
 }
 
 fn count(run: &Archive, sql: &str) -> i64 {

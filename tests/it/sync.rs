@@ -7,36 +7,12 @@ use std::time::Duration;
 use crate::support::wp::{Fault, Layout, Wp, t};
 use crate::support::{Archive, Cmd};
 
-/// `healthfeed sync` of `source` with test-sized timeouts and pages; more args may follow.
 fn sync(run: &Archive, source: &str) -> Cmd {
-    run.cmd([
-        "sync",
-        "--source",
-        source,
-        "--timeout",
-        "2",
-        "--retries",
-        "3",
-        "--retry-base-ms",
-        "10",
-        "--settle-secs",
-        "0",
-        "--per-page",
-        "20",
-    ])
-    .timeout(Duration::from_secs(60))
+    run.sync(source, 3)
 }
 
-/// (post id, modified_gmt) of the current version of every stored post.
 fn posts(run: &Archive) -> BTreeSet<(u64, String)> {
-    let conn = run.conn();
-    let mut stmt = conn
-        .prepare("SELECT post_id, modified_gmt FROM posts")
-        .unwrap();
-    stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    run.posts()
 }
 
 fn count(run: &Archive, sql: &str) -> i64 {

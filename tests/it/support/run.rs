@@ -77,6 +77,47 @@ impl Archive {
         process
     }
 
+    /// An archive holding the bundled sample feed (`fixtures/feed/m365jp-sample.json`).
+    pub fn sample() -> Self {
+        let a = Self::new();
+        a.import(super::fixture("feed/m365jp-sample.json"));
+        a
+    }
+
+    /// `sync --source SOURCE` with test-sized timeouts, `retries` retries,
+    /// pages of 20 and no settling, bounded at 60 s.
+    pub fn sync(&self, source: &str, retries: u32) -> Cmd {
+        let retries = retries.to_string();
+        self.cmd([
+            "sync",
+            "--source",
+            source,
+            "--timeout",
+            "2",
+            "--retries",
+            &retries,
+            "--retry-base-ms",
+            "10",
+            "--settle-secs",
+            "0",
+            "--per-page",
+            "20",
+        ])
+        .timeout(Duration::from_secs(60))
+    }
+
+    /// (post id, modified_gmt) of the current version of every stored post.
+    pub fn posts(&self) -> std::collections::BTreeSet<(u64, String)> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare("SELECT post_id, modified_gmt FROM posts")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
     /// `import --json FILE`, asserting success; returns the run's summary.
     pub fn import(&self, file: impl AsRef<Path>) -> Value {
         self.cmd(["import", "--json"]).arg(file.as_ref()).json()
