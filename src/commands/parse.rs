@@ -10,7 +10,7 @@ use crate::parse::{self, ParseError};
 
 /// What one `parse` run saw.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Summary {
     /// Posts read from all inputs.
     pub posts: u64,
     /// Posts that became updates (and were printed).
@@ -67,7 +67,7 @@ pub fn run(
     ndjson: bool,
     out: &mut dyn Write,
     on_reject: impl FnMut(&str, &ParseError),
-) -> Result<Outcome, Error> {
+) -> Result<Summary, Error> {
     if ndjson {
         return each_update(sources, on_reject, |update| {
             serde_json::to_writer(&mut *out, update).map_err(output)?;
@@ -89,8 +89,8 @@ fn each_update(
     sources: &[Input],
     mut on_reject: impl FnMut(&str, &ParseError),
     mut emit: impl FnMut(&crate::model::Update) -> Result<(), Error>,
-) -> Result<Outcome, Error> {
-    let mut outcome = Outcome::default();
+) -> Result<Summary, Error> {
+    let mut outcome = Summary::default();
     for source in sources {
         let input = source.label();
         let reader = source.open().map_err(|e| Error::Open {
