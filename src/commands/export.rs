@@ -21,8 +21,8 @@ pub struct Config {
     pub escape_formulas: bool,
     /// One row per update instead of one per record.
     pub updates: bool,
-    /// The moment durations of ongoing records are measured to, and (unless
-    /// the filter names another) whether a Message Center record is over is judged at.
+    /// The moment (unless the filter names another) whether a Message Center
+    /// record is over is judged at; durations never depend on it.
     pub now: DateTime<Utc>,
 }
 
@@ -101,7 +101,7 @@ fn write(store: &Store, config: &Config, out: &mut dyn Write) -> Result<u64, Err
     } else {
         let mut writer = Writer::new::<RecordRow<'_>>(out, options)?;
         store.each_record(&filter, |r| -> Result<(), Error> {
-            Ok(writer.write(&RecordRow::new(&r, config.now))?)
+            Ok(writer.write(&RecordRow::new(&r))?)
         })?;
         Ok(writer.finish()?)
     }

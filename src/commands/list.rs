@@ -19,8 +19,7 @@ pub struct Listed {
 }
 
 /// Streams the records `filter` selects from the archive at `db` to `rows`;
-/// durations of ongoing records in machine rows are measured at `now`, and
-/// (unless the filter names another time) whether a Message Center record is over is judged at it.
+/// (unless the filter names another time) whether a Message Center record is over is judged at `now`.
 pub fn run(
     db: &Path,
     filter: &Filter,
@@ -37,7 +36,7 @@ pub fn run(
         Rows::Machine { format, out } => {
             let mut writer = Writer::new::<RecordRow<'_>>(out, Options::new(format))?;
             store.each_record(filter, |r| -> Result<(), Error> {
-                Ok(writer.write(&RecordRow::new(&r, now))?)
+                Ok(writer.write(&RecordRow::new(&r))?)
             })?;
             writer.finish()?
         }

@@ -223,8 +223,8 @@ mod tests {
             escape_formulas: escape,
         };
         let mut w = Writer::new::<RecordRow<'_>>(&mut buf, options).unwrap();
-        w.write(&RecordRow::new(&r, Utc::now())).unwrap();
-        w.write(&RecordRow::new(&r, Utc::now())).unwrap();
+        w.write(&RecordRow::new(&r)).unwrap();
+        w.write(&RecordRow::new(&r)).unwrap();
         assert_eq!(w.finish().unwrap(), 2);
         String::from_utf8(buf).unwrap()
     }

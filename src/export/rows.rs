@@ -33,7 +33,8 @@ pub struct RecordRow<'a> {
     pub end_time: Option<DateTime<Utc>>,
     /// Latest Last Updated.
     pub last_updated: DateTime<Utc>,
-    /// End − Start in minutes; for an ongoing service-health record, minutes so far.
+    /// End − Start in minutes of a closed service-health record; none while open,
+    /// so an export does not depend on the moment it runs.
     pub duration_minutes: Option<i64>,
     /// Distinct updates in the timeline.
     pub update_count: u64,
@@ -48,8 +49,8 @@ pub struct RecordRow<'a> {
 }
 
 impl<'a> RecordRow<'a> {
-    /// The row for `record`, with durations of ongoing records measured at `now`.
-    pub fn new(record: &'a Record, now: DateTime<Utc>) -> Self {
+    /// The row for `record`.
+    pub fn new(record: &'a Record) -> Self {
         let f = &record.fields;
         RecordRow {
             id: &record.id,
@@ -62,7 +63,7 @@ impl<'a> RecordRow<'a> {
             start_time: f.start_time,
             end_time: f.end_time,
             last_updated: f.last_updated,
-            duration_minutes: record.duration_minutes(now),
+            duration_minutes: record.closed_duration_minutes(),
             update_count: record.update_count,
             related_ids: &record.related_ids,
             link: record.link.as_deref(),
@@ -393,7 +394,7 @@ pub(super) mod tests {
     #[test]
     fn json_keys_are_the_csv_columns_in_order() {
         let r = record();
-        let json = serde_json::to_string(&RecordRow::new(&r, Utc::now())).unwrap();
+        let json = serde_json::to_string(&RecordRow::new(&r)).unwrap();
         assert_keys_in_order(&json, RecordRow::COLUMNS);
         let u = ArchivedUpdate {
             id: r.id.clone(),
@@ -420,10 +421,9 @@ pub(super) mod tests {
             r.fields.title = title;
             r.fields.user_impact = impact;
             r.fields.service = service;
-            let now = Utc::now();
             let mut buf = Vec::new();
             let mut w = Writer::new::<RecordRow<'_>>(&mut buf, Options::new(Format::Csv)).unwrap();
-            w.write(&RecordRow::new(&r, now)).unwrap();
+            w.write(&RecordRow::new(&r)).unwrap();
             w.finish().unwrap();
             let mut reader = csv::Reader::from_reader(buf.as_slice());
             let row = reader.records().next().unwrap().unwrap();
@@ -438,7 +438,7 @@ pub(super) mod tests {
             proptest::prop_assert_eq!(&row[3], guarded(&r.title));
             proptest::prop_assert_eq!(&row[6], guarded(r.user_impact.as_deref().unwrap_or("")));
 
-            let json = serde_json::to_string(&RecordRow::new(&r, now)).unwrap();
+            let json = serde_json::to_string(&RecordRow::new(&r)).unwrap();
             let back: serde_json::Value = serde_json::from_str(&json).unwrap();
             proptest::prop_assert_eq!(back["title"].as_str(), Some(r.title.as_str()));
             proptest::prop_assert_eq!(back["user_impact"].as_str(), r.user_impact.as_deref());

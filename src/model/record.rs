@@ -48,6 +48,17 @@ impl Record {
         Some((end - f.start_time).num_minutes())
     }
 
+    /// How long a closed service-health record lasted (End − Start), whole
+    /// minutes: the duration an export carries. None while the record is open,
+    /// so the value is a fact of the archive, not of the clock it is read at.
+    pub fn closed_duration_minutes(&self) -> Option<i64> {
+        let f = &self.fields;
+        match (f.kind, self.closed, f.end_time) {
+            (Kind::Health, true, Some(end)) => Some((end - f.start_time).num_minutes()),
+            _ => None,
+        }
+    }
+
     /// True while a service-health record is open and has no End Time.
     pub fn is_ongoing(&self) -> bool {
         self.fields.kind == Kind::Health && !self.closed && self.fields.end_time.is_none()
@@ -337,5 +348,31 @@ mod tests {
         assert_eq!(r.duration_minutes(now), Some(45));
         r.fields.kind = Kind::Message;
         assert_eq!(r.duration_minutes(now), None);
+    }
+
+    #[test]
+    fn an_exported_duration_is_a_fact_of_a_closed_health_record() {
+        let mut r = Record {
+            id: RecordId::parse("EX100001").unwrap(),
+            fields: Fields {
+                last_updated: at("2023-03-29T07:00:00Z"),
+                ..fields("")
+            },
+            closed: false,
+            update_count: 1,
+            first_seen: at("2023-03-29T07:00:00Z"),
+            related_ids: vec![],
+            link: None,
+        };
+        assert_eq!(r.closed_duration_minutes(), None, "open, no End Time");
+        r.fields.end_time = Some(at("2023-03-29T07:45:00Z"));
+        assert_eq!(r.closed_duration_minutes(), None, "open with an End Time");
+        r.closed = true;
+        assert_eq!(r.closed_duration_minutes(), Some(45));
+        r.fields.end_time = None;
+        assert_eq!(r.closed_duration_minutes(), None, "closed, no End Time");
+        r.fields.end_time = Some(at("2023-03-29T07:45:00Z"));
+        r.fields.kind = Kind::Message;
+        assert_eq!(r.closed_duration_minutes(), None);
     }
 }

@@ -4,6 +4,9 @@
 use std::io::Read;
 use std::process::{Command, Stdio};
 
+use chrono::{DateTime, Utc};
+use healthfeed::commands::{self, Format};
+use healthfeed::model::Filter;
 use serde_json::Value;
 
 use super::{everything, feed};
@@ -298,4 +301,55 @@ fn export_into_a_closed_pipe_ends_quietly_with_exit_0() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[test]
+fn two_exports_of_one_archive_are_byte_identical_across_a_minute_boundary() {
+    let a = everything();
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    let export = |format: Format, updates: bool, now: DateTime<Utc>| -> Vec<u8> {
+        let config = commands::export::Config {
+            filter: Filter::default(),
+            format,
+            escape_formulas: true,
+            updates,
+            now,
+        };
+        let mut out = Vec::new();
+        commands::export::run(a.db(), &config, &mut out).unwrap();
+        out
+    };
+    for format in [Format::Csv, Format::Json, Format::Ndjson] {
+        for updates in [false, true] {
+            let first = export(format, updates, at("2026-12-04T22:12:59Z"));
+            let second = export(format, updates, at("2026-12-04T22:13:00Z"));
+            assert!(!first.is_empty());
+            assert!(first == second, "{format:?}, updates {updates}");
+        }
+    }
+    // The binary, run twice on the real clock, agrees with itself too.
+    assert_eq!(a.cmd(["export"]).ok(), a.cmd(["export"]).ok());
+
+    // An open record has no duration yet: empty in CSV, null in JSON.
+    let csv_text = a.cmd(["export"]).ok();
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let ongoing = rows.iter().find(|r| &r[0] == "EX531442").unwrap();
+    assert_eq!(&ongoing[14], "false");
+    assert_eq!(&ongoing[10], "", "open: no duration");
+    let json = a.cmd(["export", "--format", "json"]).json();
+    let ongoing = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "EX531442")
+        .unwrap();
+    assert_eq!(ongoing["duration_minutes"], Value::Null);
+    let dz = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "DZ534539")
+        .unwrap();
+    assert_eq!(dz["duration_minutes"], 615, "closed: End − Start");
 }
