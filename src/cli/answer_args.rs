@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::args::{ArchiveArg, ColorArg, PagerArg};
 use super::output::{DocFormat, ExportFormat, Output, RowFormat, StatsFormat};
 
-use crate::model::{Classification, Filter, Kind, MessageState, RecordId, Status};
+use crate::model::{Classification, Filter, Kind, MessageState, Order, RecordId, SortKey, Status};
 
 /// Arguments of `healthfeed query`.
 #[derive(Debug, Args)]
@@ -104,9 +104,56 @@ impl FilterArgs {
             since: self.since,
             until: self.until,
             limit: None,
+            order: Order::default(),
             now: None,
         }
     }
+}
+
+/// `--sort` and `--reverse`, shared by `list` and `export` (the same store query).
+#[derive(Debug, Args)]
+pub struct SortArgs {
+    /// Sort by KEY: times newest first, duration longest first, id and service A to Z; ties by record ID.
+    #[arg(long, value_name = "KEY", default_value = "last-updated")]
+    pub sort: SortArg,
+
+    /// Reverse the --sort direction (rows without a value, like an open record's end, stay last).
+    #[arg(long)]
+    pub reverse: bool,
+}
+
+impl SortArgs {
+    /// The order the store takes.
+    pub fn to_order(&self) -> Order {
+        Order {
+            key: match self.sort {
+                SortArg::LastUpdated => SortKey::LastUpdated,
+                SortArg::Start => SortKey::Start,
+                SortArg::End => SortKey::End,
+                SortArg::Duration => SortKey::Duration,
+                SortArg::Id => SortKey::Id,
+                SortArg::Service => SortKey::Service,
+            },
+            reverse: self.reverse,
+        }
+    }
+}
+
+/// `--sort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// Last Updated, newest first.
+    LastUpdated,
+    /// Start Time, newest first.
+    Start,
+    /// End Time, newest first; records without one last.
+    End,
+    /// Duration of a closed record, longest first; open records last.
+    Duration,
+    /// Record ID.
+    Id,
+    /// Service (Message Center by that name).
+    Service,
 }
 
 /// `--kind`.
@@ -129,9 +176,13 @@ pub struct ListArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
 
-    /// At most N records, the most recently updated first.
+    /// At most N records, the most recently updated first (or the first by --sort).
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
+
+    /// Order.
+    #[command(flatten)]
+    pub sort: SortArgs,
 
     /// Format and destination.
     #[command(flatten)]
@@ -216,9 +267,13 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub filters: FilterArgs,
 
-    /// At most N rows (records, or with --updates updates), the most recently updated first.
+    /// At most N rows (records, or with --updates updates), the most recently updated first (or by --sort).
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
+
+    /// Order.
+    #[command(flatten)]
+    pub sort: SortArgs,
 
     /// Format and destination.
     #[command(flatten)]

@@ -17,6 +17,7 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
     };
     let mut filter = args.filters.to_filter();
     filter.limit = args.limit;
+    filter.order = args.sort.to_order();
     let config = Config {
         filter,
         format,

@@ -15,6 +15,7 @@ pub(super) fn run(db: &Path, args: ListArgs) -> Result<Exit, Error> {
     let target = target.paged();
     let mut filter = args.filters.to_filter();
     filter.limit = args.limit;
+    filter.order = args.sort.to_order();
     let now = Utc::now();
     let listed = target.write(|out, paint| match target.kind {
         Kind::Machine(format) => {

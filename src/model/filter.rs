@@ -27,9 +27,40 @@ pub struct Filter {
     pub since: Option<DateTime<Utc>>,
     /// Last Updated strictly before this time.
     pub until: Option<DateTime<Utc>>,
-    /// At most this many rows, most recently updated first.
+    /// At most this many rows, the first in [`Filter::order`].
     pub limit: Option<u64>,
+    /// The order rows come in (`list` and `export`; search ranks by match).
+    pub order: Order,
     /// The moment the question is asked at: a Message Center record is over
     /// once its End Time is at or before it. None: the clock when the archive is read.
     pub now: Option<DateTime<Utc>>,
+}
+
+/// What rows are sorted by. Each key has the direction a reader wants first:
+/// times newest first, durations longest first, names A to Z.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortKey {
+    /// Last Updated, newest first.
+    #[default]
+    LastUpdated,
+    /// Start Time, newest first.
+    Start,
+    /// End Time, newest first; rows without one last.
+    End,
+    /// Duration of a closed record, longest first; rows without one last.
+    Duration,
+    /// Record ID, A to Z.
+    Id,
+    /// Service (Message Center by that name), A to Z in any case; rows without one last.
+    Service,
+}
+
+/// An order: a key, its direction flipped or not, ties always broken by record ID
+/// (A to Z) so the same archive always gives the same sequence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Order {
+    /// The key.
+    pub key: SortKey,
+    /// Flip the key's direction (rows without a value stay last).
+    pub reverse: bool,
 }

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use enums::{Classification, Status};
-pub use filter::Filter;
+pub use filter::{Filter, Order, SortKey};
 pub(crate) use id::is_id_shape;
 pub use id::{BadId, RecordId};
 pub use post::{Post, PostShapeError};

@@ -10,7 +10,7 @@ use rusqlite::types::Value;
 use super::state::{closed_sql, now_value};
 use super::{Store, StoreError, ts};
 pub use crate::model::Filter;
-use crate::model::{Classification, MESSAGE_CENTER, MessageState, Status, UnknownWord};
+use crate::model::{Classification, MESSAGE_CENTER, MessageState, SortKey, Status, UnknownWord};
 
 /// What a filter's columns belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +115,72 @@ impl Filter {
             params,
             now,
         }
+    }
+
+    /// The `ORDER BY` terms (without the keyword) for [`Filter::order`] and
+    /// their parameters, which go after the clause's. Ties are broken by
+    /// record ID and (for updates) then newest update first, so the sequence is
+    /// the same on every run; rows without the key's value come last both ways.
+    pub(super) fn order_sql(&self, target: Target) -> (String, Vec<Value>) {
+        let t = match target {
+            Target::Records => "r",
+            Target::Updates => "u",
+        };
+        let id = match target {
+            Target::Records => "r.id",
+            Target::Updates => "u.record_id",
+        };
+        let mut params = Vec::new();
+        // Each key in its reader-first direction: true for descending.
+        let (key, descending) = match self.order.key {
+            SortKey::LastUpdated => (format!("{t}.last_updated"), true),
+            SortKey::Start => (format!("{t}.start_time"), true),
+            SortKey::End => (format!("{t}.end_time"), true),
+            SortKey::Duration => {
+                // The exported duration (Record::closed_duration_minutes), in
+                // whole minutes so rows that show the same value tie; an update
+                // sorts by its record's.
+                let duration = |a: &str| {
+                    format!(
+                        "(CASE WHEN {a}.kind = 'health' AND {a}.closed AND {a}.end_time IS NOT NULL \
+                         THEN (CAST(strftime('%s', {a}.end_time) AS INTEGER) \
+                             - CAST(strftime('%s', {a}.start_time) AS INTEGER)) / 60 END)"
+                    )
+                };
+                let key = match target {
+                    Target::Records => duration("r"),
+                    Target::Updates => format!(
+                        "(SELECT {} FROM records d WHERE d.id = u.record_id)",
+                        duration("d")
+                    ),
+                };
+                (key, true)
+            }
+            SortKey::Id => (id.to_owned(), false),
+            SortKey::Service => {
+                params.push(Value::Text(MESSAGE_CENTER.to_owned()));
+                (
+                    format!(
+                        "(CASE WHEN {t}.kind = 'message' THEN ? ELSE {t}.service END) COLLATE NOCASE"
+                    ),
+                    false,
+                )
+            }
+        };
+        let direction = if descending != self.order.reverse {
+            "DESC"
+        } else {
+            "ASC"
+        };
+        let nulls = match self.order.key {
+            SortKey::End | SortKey::Duration | SortKey::Service => " NULLS LAST",
+            SortKey::LastUpdated | SortKey::Start | SortKey::Id => "",
+        };
+        let ties = match target {
+            Target::Records => "r.id".to_owned(),
+            Target::Updates => "u.record_id, u.last_updated DESC, u.id".to_owned(),
+        };
+        (format!("{key} {direction}{nulls}, {ties}"), params)
     }
 
     /// The `LIMIT` parameter: SQLite reads a negative limit as none.

@@ -56,7 +56,8 @@ impl Store {
             .map_err(|e| self.err("counting records", e))
     }
 
-    /// Streams the records `filter` selects to `each`, most recently updated first.
+    /// Streams the records `filter` selects to `each`, in the filter's order
+    /// (by default most recently updated first).
     pub fn each_record<E: From<StoreError>>(
         &self,
         filter: &Filter,
@@ -64,13 +65,14 @@ impl Store {
     ) -> Result<(), E> {
         let fail = |e| self.err("listing records", e);
         let clause = filter.clause(Target::Records);
+        let (order, order_params) = filter.order_sql(Target::Records);
         let sql = format!(
-            "SELECT {} FROM records r WHERE {} \
-             ORDER BY r.last_updated DESC, r.id LIMIT ?",
+            "SELECT {} FROM records r WHERE {} ORDER BY {order} LIMIT ?",
             record_columns(),
             clause.sql
         );
         let mut params = clause.params;
+        params.extend(order_params);
         params.push(filter.limit_value());
         let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
         let mut rows = stmt.query(params_from_iter(params)).map_err(fail)?;
@@ -80,8 +82,9 @@ impl Store {
         Ok(())
     }
 
-    /// Streams every update of the records `filter` selects (filters apply to
-    /// each update's own values), most recent first.
+    /// Streams every update of the records `filter` selects (filters and the
+    /// order apply to each update's own values; a duration is its record's),
+    /// by default most recent first.
     pub fn each_update<E: From<StoreError>>(
         &self,
         filter: &Filter,
@@ -89,16 +92,18 @@ impl Store {
     ) -> Result<(), E> {
         let fail = |e| self.err("listing updates", e);
         let clause = filter.clause(Target::Updates);
+        let (order, order_params) = filter.order_sql(Target::Updates);
         let sql = format!(
             "SELECT u.record_id, u.message, u.machine_translation, u.related_ids,
                (SELECT json_group_array(json_array(p.post_id, p.link, p.slug, p.date_gmt, p.modified_gmt))
                 FROM (SELECT * FROM posts p WHERE p.update_id = u.id ORDER BY p.post_id) p),
                {}
-             FROM updates u WHERE {} ORDER BY u.last_updated DESC, u.record_id, u.id LIMIT ?",
+             FROM updates u WHERE {} ORDER BY {order} LIMIT ?",
             field_list("u."),
             clause.sql
         );
         let mut params = clause.params;
+        params.extend(order_params);
         params.push(filter.limit_value());
         let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
         let mut rows = stmt.query(params_from_iter(params)).map_err(fail)?;

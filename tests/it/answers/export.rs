@@ -353,3 +353,93 @@ fn two_exports_of_one_archive_are_byte_identical_across_a_minute_boundary() {
         .unwrap();
     assert_eq!(dz["duration_minutes"], 615, "closed: End − Start");
 }
+
+#[test]
+fn sort_orders_by_each_key_with_ties_broken_by_id() {
+    let a = feed();
+    let ids = |args: &[&str]| -> Vec<String> {
+        a.cmd(["export", "--format", "ndjson"])
+            .args(args)
+            .ndjson()
+            .iter()
+            .map(|row| row["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&[]), ids(&["--sort", "last-updated"]), "the default");
+    let mut oldest_first = ids(&[]);
+    oldest_first.reverse();
+    assert_eq!(ids(&["--reverse"]), oldest_first, "no ties in Last Updated");
+
+    let longest = ids(&["--sort", "duration"]);
+    assert_eq!(longest[..3], ["DZ534548", "TM530955", "DZ534539"]);
+    let open_and_messages = ["EX531442", "MC529350", "MC531766", "MC532044", "TM532087"];
+    assert_eq!(longest[10..], open_and_messages, "no duration: last, by id");
+    let shortest = ids(&["--sort", "duration", "--reverse"]);
+    assert_eq!(shortest[..2], ["MO530611", "MO532355"]);
+    assert_eq!(shortest[10..], open_and_messages, "still last reversed");
+
+    let started = ids(&["--sort", "start"]);
+    assert_eq!(started[0], "MO532355");
+    let dz = started.iter().position(|id| id == "DZ534539").unwrap();
+    assert_eq!(started[dz + 1], "DZ534548", "same Start Time: by id");
+    let started_first = ids(&["--sort", "start", "--reverse"]);
+    assert_eq!(started_first[0], "EX528690");
+    let dz = started_first
+        .iter()
+        .position(|id| id == "DZ534539")
+        .unwrap();
+    assert_eq!(started_first[dz + 1], "DZ534548", "ties stay by id");
+
+    let ended = ids(&["--sort", "end"]);
+    assert_eq!(
+        ended[13..],
+        ["EX531442", "TM532087"],
+        "open: no End Time, last"
+    );
+    assert_eq!(ids(&["--sort", "id"])[..2], ["DZ531622", "DZ534539"]);
+    assert_eq!(ids(&["--sort", "id", "--reverse"])[0], "TM532087");
+    let by_service = ids(&["--sort", "service"]);
+    assert_eq!(
+        by_service[..6],
+        [
+            "EX528690", "EX529801", "EX531442", "MC529350", "MC531766", "MC532044"
+        ],
+        "Exchange Online, then Message Center by that name"
+    );
+
+    // `list` runs the same query.
+    let listed: Vec<String> = a
+        .cmd([
+            "list", "--format", "ndjson", "--sort", "duration", "--limit", "2",
+        ])
+        .ndjson()
+        .iter()
+        .map(|row| row["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(listed, ["DZ534548", "TM530955"]);
+    let table = a
+        .cmd(["list", "--sort", "id", "--reverse", "--limit", "1"])
+        .ok();
+    assert!(table.contains("TM532087"), "{table}");
+
+    // Updates sort by their own values; a duration is their record's.
+    let updates = a
+        .cmd([
+            "export",
+            "--updates",
+            "--format",
+            "ndjson",
+            "--sort",
+            "duration",
+        ])
+        .ndjson();
+    let ids: Vec<&str> = updates.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    assert_eq!(ids[..3], ["DZ534548", "DZ534548", "TM530955"]);
+    assert_eq!(
+        updates[0]["last_updated"], "2023-03-29T19:02:11Z",
+        "newest update first"
+    );
+
+    let bad = a.cmd(["export", "--sort", "severity"]).fails(2);
+    assert!(bad.stderr.contains("last-updated"), "{}", bad.stderr);
+}
