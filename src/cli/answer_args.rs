@@ -287,6 +287,10 @@ pub struct ExportArgs {
     #[arg(long)]
     pub updates: bool,
 
+    /// Only these columns, in this order, by their contract names: --columns id,title,duration_minutes.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub columns: Vec<String>,
+
     /// Do not prefix CSV cells starting with = + - @ tab or CR with ' (spreadsheet formula guard).
     #[arg(long)]
     pub no_formula_escape: bool,

@@ -23,6 +23,7 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
         format,
         escape_formulas: !args.no_formula_escape,
         updates: args.updates,
+        columns: args.columns,
         now: Utc::now(),
     };
     match target.file() {
@@ -35,7 +36,7 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
             );
         }
         None => {
-            target.write(|out, _| Ok(commands::export::run(db, &config, out)?))?;
+            target.write(|out, _| commands::export::run(db, &config, out))?;
         }
     }
     Ok(Exit::Success)

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::{Exit, Format};
-use crate::export::{Options, RecordRow, UpdateRow, Writer, write_to_path};
+use crate::export::{Options, RecordRow, Row, UpdateRow, Writer, write_to_path};
 use crate::model::{Filter, UnknownWord};
 use crate::store::{Store, StoreError};
 
@@ -21,6 +21,8 @@ pub struct Config {
     pub escape_formulas: bool,
     /// One row per update instead of one per record.
     pub updates: bool,
+    /// Only these columns, in this order, by their contract names; empty: every column.
+    pub columns: Vec<String>,
     /// The moment (unless the filter names another) whether a Message Center
     /// record is over is judged at; durations never depend on it.
     pub now: DateTime<Utc>,
@@ -61,26 +63,72 @@ impl Error {
 }
 
 /// Exports from the archive at `db` to `out`; returns the number of rows.
-pub fn run(db: &Path, config: &Config, out: &mut dyn Write) -> Result<u64, Error> {
-    let store = Store::open_read_only(db)?;
-    write(&store, config, out)
+/// Columns the row type does not have are a usage error, found before the archive is opened.
+pub fn run(db: &Path, config: &Config, out: &mut dyn Write) -> Result<u64, super::Error> {
+    let pick = pick(config)?;
+    let store = Store::open_read_only(db).map_err(Error::from)?;
+    Ok(write(&store, config, pick, out)?)
 }
 
 /// Exports from the archive at `db` to `path` (a regular file is replaced
 /// atomically, keeping its mode and owner; a FIFO or device is written into);
 /// returns the number of rows.
-pub fn to_file(db: &Path, config: &Config, path: &Path) -> Result<u64, Error> {
-    let store = Store::open_read_only(db)?;
-    write_to_path(path, |out| write(&store, config, out)).map_err(|e| match e {
-        Error::Output(source) => Error::File {
-            path: path.to_owned(),
-            source,
-        },
-        other => other,
-    })
+pub fn to_file(db: &Path, config: &Config, path: &Path) -> Result<u64, super::Error> {
+    let pick = pick(config)?;
+    let store = Store::open_read_only(db).map_err(Error::from)?;
+    let written =
+        write_to_path(path, |out| write(&store, config, pick, out)).map_err(|e| match e {
+            Error::Output(source) => Error::File {
+                path: path.to_owned(),
+                source,
+            },
+            other => other,
+        })?;
+    Ok(written)
 }
 
-fn write(store: &Store, config: &Config, out: &mut dyn Write) -> Result<u64, Error> {
+/// `--columns` as indexes into the row type's columns; none when every column is wanted.
+fn pick(config: &Config) -> Result<Option<Vec<usize>>, super::Error> {
+    if config.columns.is_empty() {
+        return Ok(None);
+    }
+    let known = if config.updates {
+        UpdateRow::COLUMNS
+    } else {
+        RecordRow::COLUMNS
+    };
+    let mut pick = Vec::with_capacity(config.columns.len());
+    for name in &config.columns {
+        let name = name.trim();
+        let Some(i) = known.iter().position(|k| k.eq_ignore_ascii_case(name)) else {
+            let word = UnknownWord {
+                what: if config.updates {
+                    "column of --updates"
+                } else {
+                    "column"
+                },
+                given: name.to_owned(),
+                known: known.iter().map(|k| (*k).to_owned()).collect(),
+            };
+            return Err(super::Error::Usage(word.to_string()));
+        };
+        if pick.contains(&i) {
+            return Err(super::Error::Usage(format!(
+                "column {} is named twice in --columns",
+                known[i]
+            )));
+        }
+        pick.push(i);
+    }
+    Ok(Some(pick))
+}
+
+fn write(
+    store: &Store,
+    config: &Config,
+    pick: Option<Vec<usize>>,
+    out: &mut dyn Write,
+) -> Result<u64, Error> {
     if let Some(word) = store.unknown_word(&config.filter)? {
         return Err(Error::Word(word));
     }
@@ -93,16 +141,27 @@ fn write(store: &Store, config: &Config, out: &mut dyn Write) -> Result<u64, Err
         ..config.filter.clone()
     };
     if config.updates {
-        let mut writer = Writer::new::<UpdateRow<'_>>(out, options)?;
+        let mut writer = start::<UpdateRow<'_>>(out, options, pick)?;
         store.each_update(&filter, |u| -> Result<(), Error> {
             Ok(writer.write(&UpdateRow::new(&u))?)
         })?;
         Ok(writer.finish()?)
     } else {
-        let mut writer = Writer::new::<RecordRow<'_>>(out, options)?;
+        let mut writer = start::<RecordRow<'_>>(out, options, pick)?;
         store.each_record(&filter, |r| -> Result<(), Error> {
             Ok(writer.write(&RecordRow::new(&r))?)
         })?;
         Ok(writer.finish()?)
+    }
+}
+
+fn start<R: Row>(
+    out: &mut dyn Write,
+    options: Options,
+    pick: Option<Vec<usize>>,
+) -> io::Result<Writer<&mut dyn Write>> {
+    match pick {
+        Some(pick) => Writer::picking::<R>(out, options, pick),
+        None => Writer::new::<R>(out, options),
     }
 }

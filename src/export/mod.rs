@@ -68,6 +68,10 @@ pub struct Writer<W: Write> {
     out: Out<W>,
     escape: bool,
     rows: u64,
+    /// The chosen columns as indexes into the row type's, in output order; none: all.
+    pick: Option<Vec<usize>>,
+    /// One row's cells before picking, reused.
+    cells: Vec<String>,
 }
 
 enum Out<W: Write> {
@@ -79,12 +83,29 @@ enum Out<W: Write> {
 impl<W: Write> Writer<W> {
     /// Starts writing rows of type `R` to `out` (for CSV, writes the header).
     pub fn new<R: Row>(out: W, options: Options) -> io::Result<Self> {
+        Self::start::<R>(out, options, None)
+    }
+
+    /// Starts writing only the columns of `R` at `pick` (indexes into
+    /// [`Row::COLUMNS`], in the order given); an index out of range is an error.
+    pub fn picking<R: Row>(out: W, options: Options, pick: Vec<usize>) -> io::Result<Self> {
+        if pick.iter().any(|&i| i >= R::COLUMNS.len()) {
+            return Err(io::Error::other("a picked column is out of range"));
+        }
+        Self::start::<R>(out, options, Some(pick))
+    }
+
+    fn start<R: Row>(out: W, options: Options, pick: Option<Vec<usize>>) -> io::Result<Self> {
         let out = match options.format {
             Format::Csv => {
                 let mut csv = csv::WriterBuilder::new()
                     .buffer_capacity(64 * 1024)
                     .from_writer(out);
-                csv.write_record(R::COLUMNS).map_err(csv_io)?;
+                match &pick {
+                    Some(pick) => csv.write_record(pick.iter().map(|&i| R::COLUMNS[i])),
+                    None => csv.write_record(R::COLUMNS),
+                }
+                .map_err(csv_io)?;
                 Out::Csv(Box::new(csv))
             }
             Format::Json => Out::Json(out),
@@ -94,6 +115,8 @@ impl<W: Write> Writer<W> {
             out,
             escape: options.escape_formulas,
             rows: 0,
+            pick,
+            cells: Vec::new(),
         })
     }
 
@@ -101,20 +124,28 @@ impl<W: Write> Writer<W> {
     pub fn write<R: Row>(&mut self, row: &R) -> io::Result<()> {
         match &mut self.out {
             Out::Csv(csv) => {
+                self.cells.clear();
                 let mut cells = Cells {
                     csv,
                     escape: self.escape,
                     scratch: String::new(),
+                    picked: self.pick.as_ref().map(|_| &mut self.cells),
                 };
                 row.cells(&mut cells)?;
-                csv.write_record(None::<&[u8]>).map_err(csv_io)?;
+                match &self.pick {
+                    // Picked cells were collected, not written: write the chosen ones in order.
+                    Some(pick) => csv
+                        .write_record(pick.iter().map(|&i| self.cells.get(i).map_or("", |c| c)))
+                        .map_err(csv_io)?,
+                    None => csv.write_record(None::<&[u8]>).map_err(csv_io)?,
+                }
             }
             Out::Json(out) => {
                 out.write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut *out, row)?;
+                json_row::<R>(out, row, self.pick.as_deref())?;
             }
             Out::Ndjson(out) => {
-                serde_json::to_writer(&mut *out, row)?;
+                json_row::<R>(out, row, self.pick.as_deref())?;
                 out.write_all(b"\n")?;
             }
         }
@@ -136,6 +167,29 @@ impl<W: Write> Writer<W> {
     }
 }
 
+/// One JSON object: the whole row, or only the picked keys in the order picked
+/// (serde_json's own maps would sort them, so the object is written here).
+fn json_row<R: Row>(out: &mut impl Write, row: &R, pick: Option<&[usize]>) -> io::Result<()> {
+    let Some(pick) = pick else {
+        return Ok(serde_json::to_writer(out, row)?);
+    };
+    let value = serde_json::to_value(row)?;
+    out.write_all(b"{")?;
+    for (n, &i) in pick.iter().enumerate() {
+        if n > 0 {
+            out.write_all(b",")?;
+        }
+        let key = R::COLUMNS[i];
+        serde_json::to_writer(&mut *out, key)?;
+        out.write_all(b":")?;
+        serde_json::to_writer(
+            &mut *out,
+            value.get(key).unwrap_or(&serde_json::Value::Null),
+        )?;
+    }
+    out.write_all(b"}")
+}
+
 /// The csv crate wraps I/O errors; unwrapping them keeps a closed pipe recognisable.
 fn csv_io(e: csv::Error) -> io::Error {
     match e.into_kind() {
@@ -149,18 +203,34 @@ pub struct Cells<'a, W: Write> {
     csv: &'a mut csv::Writer<W>,
     escape: bool,
     scratch: String,
+    /// Where cells go when only some columns are written: all are collected, then picked.
+    picked: Option<&'a mut Vec<String>>,
 }
 
 impl<W: Write> Cells<'_, W> {
+    /// One cell as it is: to the CSV row, or collected for picking.
+    fn field(&mut self, value: &str) -> io::Result<()> {
+        match &mut self.picked {
+            Some(cells) => {
+                cells.push(value.to_owned());
+                Ok(())
+            }
+            None => self.csv.write_field(value).map_err(csv_io),
+        }
+    }
+
     /// A text cell, formula-escaped when that is on.
     pub fn text(&mut self, value: &str) -> io::Result<()> {
         if self.escape && value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             self.scratch.clear();
             self.scratch.push('\'');
             self.scratch.push_str(value);
-            return self.csv.write_field(&self.scratch).map_err(csv_io);
+            let cell = std::mem::take(&mut self.scratch);
+            let written = self.field(&cell);
+            self.scratch = cell;
+            return written;
         }
-        self.csv.write_field(value).map_err(csv_io)
+        self.field(value)
     }
 
     /// An optional text cell: empty when absent.
@@ -171,19 +241,16 @@ impl<W: Write> Cells<'_, W> {
     /// A number (never escaped: a negative number is not a formula).
     pub fn number(&mut self, value: Option<i64>) -> io::Result<()> {
         match value {
-            Some(n) => self.csv.write_field(n.to_string()).map_err(csv_io),
-            None => self.csv.write_field("").map_err(csv_io),
+            Some(n) => self.field(&n.to_string()),
+            None => self.field(""),
         }
     }
 
     /// A timestamp as RFC 3339 UTC; empty when absent.
     pub fn time(&mut self, value: Option<DateTime<Utc>>) -> io::Result<()> {
         match value {
-            Some(t) => self
-                .csv
-                .write_field(t.to_rfc3339_opts(SecondsFormat::Secs, true))
-                .map_err(csv_io),
-            None => self.csv.write_field("").map_err(csv_io),
+            Some(t) => self.field(&t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            None => self.field(""),
         }
     }
 
@@ -195,9 +262,7 @@ impl<W: Write> Cells<'_, W> {
 
     /// `true` or `false`.
     pub fn flag(&mut self, value: bool) -> io::Result<()> {
-        self.csv
-            .write_field(if value { "true" } else { "false" })
-            .map_err(csv_io)
+        self.field(if value { "true" } else { "false" })
     }
 }
 
@@ -257,5 +322,34 @@ mod tests {
         }
         let empty = Writer::new::<RecordRow<'_>>(Vec::new(), Options::new(Format::Json)).unwrap();
         assert_eq!(empty.finish().unwrap(), 0);
+    }
+
+    #[test]
+    fn picked_columns_keep_the_formula_guard_and_the_order_asked() {
+        let r = record();
+        let mut buf = Vec::new();
+        let mut w =
+            Writer::picking::<RecordRow<'_>>(&mut buf, Options::new(Format::Csv), vec![14, 3, 0])
+                .unwrap();
+        w.write(&RecordRow::new(&r)).unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "closed,title,id\ntrue,\"'=HYPERLINK(\"\"x\"\")\",DZ534539\n"
+        );
+        let mut buf = Vec::new();
+        let mut w =
+            Writer::picking::<RecordRow<'_>>(&mut buf, Options::new(Format::Ndjson), vec![3, 0])
+                .unwrap();
+        w.write(&RecordRow::new(&r)).unwrap();
+        w.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "{\"title\":\"=HYPERLINK(\\\"x\\\")\",\"id\":\"DZ534539\"}\n"
+        );
+        assert!(
+            Writer::picking::<RecordRow<'_>>(Vec::new(), Options::new(Format::Csv), vec![99])
+                .is_err()
+        );
     }
 }

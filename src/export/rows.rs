@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Cells, Row, csv_io};
+use super::{Cells, Row};
 use crate::model::{ArchivedUpdate, Hit, Kind, Record, RecordId, Stats, Status};
 
 /// One record per row: the `export` (and `list --format`) contract.
@@ -278,9 +278,7 @@ impl Row for HitRow<'_> {
         c.opt(self.service)?;
         c.text(self.title)?;
         c.time(Some(self.last_updated))?;
-        c.csv
-            .write_field(format!("{:.4}", self.score))
-            .map_err(csv_io)?;
+        c.field(&format!("{:.4}", self.score))?;
         c.text(self.snippet)?;
         c.opt(self.link)
     }
@@ -316,7 +314,7 @@ impl Row for StatRow<'_> {
         c.number(Some(self.records as i64))?;
         for v in [self.median_minutes, self.p90_minutes] {
             let cell = v.map(|m| format!("{m:.1}")).unwrap_or_default();
-            c.csv.write_field(cell).map_err(csv_io)?;
+            c.field(&cell)?;
         }
         Ok(())
     }

@@ -313,6 +313,7 @@ fn two_exports_of_one_archive_are_byte_identical_across_a_minute_boundary() {
             format,
             escape_formulas: true,
             updates,
+            columns: Vec::new(),
             now,
         };
         let mut out = Vec::new();
@@ -442,4 +443,90 @@ fn sort_orders_by_each_key_with_ties_broken_by_id() {
 
     let bad = a.cmd(["export", "--sort", "severity"]).fails(2);
     assert!(bad.stderr.contains("last-updated"), "{}", bad.stderr);
+}
+
+#[test]
+fn columns_choose_and_order_the_contract_columns() {
+    let a = feed();
+    let csv_text = a
+        .cmd([
+            "export",
+            "--columns",
+            "title,id,duration_minutes",
+            "--sort",
+            "id",
+        ])
+        .ok();
+    let rows: Vec<&str> = csv_text.lines().collect();
+    assert_eq!(rows[0], "title,id,duration_minutes");
+    assert!(
+        rows[1].ends_with(",DZ531622,350"),
+        "sorted by id: {}",
+        rows[1]
+    );
+    assert!(rows.iter().any(|r| r.ends_with(",DZ534539,615")));
+    assert!(
+        rows.iter().any(|r| r.ends_with(",EX531442,")),
+        "open: empty"
+    );
+
+    let json = a
+        .cmd([
+            "export",
+            "--format",
+            "ndjson",
+            "--columns",
+            "id,closed",
+            "--limit",
+            "1",
+        ])
+        .ok();
+    assert_eq!(
+        json, "{\"id\":\"EX528690\",\"closed\":true}\n",
+        "keys in the order asked"
+    );
+    let updates = a
+        .cmd([
+            "export",
+            "--updates",
+            "--format",
+            "json",
+            "--columns",
+            "post_ids,id",
+            "--limit",
+            "1",
+        ])
+        .json();
+    assert_eq!(
+        updates,
+        serde_json::json!([{"post_ids": [944], "id": "EX528690"}])
+    );
+
+    let unknown = a.cmd(["export", "--columns", "id,titel"]).fails(2);
+    assert!(
+        unknown
+            .stderr
+            .contains("unknown column \"titel\": did you mean title?"),
+        "{}",
+        unknown.stderr
+    );
+    assert!(
+        unknown.stderr.contains("(known: id, kind, service, title,"),
+        "{}",
+        unknown.stderr
+    );
+    let record_only = a
+        .cmd(["export", "--updates", "--columns", "duration_minutes"])
+        .fails(2);
+    assert!(
+        record_only.stderr.contains("post_ids"),
+        "the update columns are listed: {}",
+        record_only.stderr
+    );
+    a.cmd(["export", "--columns", "id,id"]).fails(2);
+    let path = a.dir().join("never.csv");
+    a.cmd(["export", "--columns", "nope", "-o"])
+        .arg(&path)
+        .fails(2);
+    assert!(!path.exists(), "a usage error writes no file");
 }
