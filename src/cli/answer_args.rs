@@ -291,6 +291,10 @@ pub struct ExportArgs {
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     pub columns: Vec<String>,
 
+    /// Start CSV with a UTF-8 byte-order mark so Excel reads it as UTF-8 (CSV only).
+    #[arg(long)]
+    pub bom: bool,
+
     /// Do not prefix CSV cells starting with = + - @ tab or CR with ' (spreadsheet formula guard).
     #[arg(long)]
     pub no_formula_escape: bool,

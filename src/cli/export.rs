@@ -24,6 +24,7 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
         escape_formulas: !args.no_formula_escape,
         updates: args.updates,
         columns: args.columns,
+        bom: args.bom,
         now: Utc::now(),
     };
     match target.file() {

@@ -23,6 +23,9 @@ pub struct Config {
     pub updates: bool,
     /// Only these columns, in this order, by their contract names; empty: every column.
     pub columns: Vec<String>,
+    /// Start CSV with a UTF-8 byte-order mark, which Excel needs to read it as
+    /// UTF-8 (not the system code page); refused for JSON and NDJSON.
+    pub bom: bool,
     /// The moment (unless the filter names another) whether a Message Center
     /// record is over is judged at; durations never depend on it.
     pub now: DateTime<Utc>,
@@ -87,8 +90,17 @@ pub fn to_file(db: &Path, config: &Config, path: &Path) -> Result<u64, super::Er
     Ok(written)
 }
 
-/// `--columns` as indexes into the row type's columns; none when every column is wanted.
+/// `--columns` as indexes into the row type's columns (none when every column
+/// is wanted), after checking `--bom` fits the format.
 fn pick(config: &Config) -> Result<Option<Vec<usize>>, super::Error> {
+    if config.bom && config.format != Format::Csv {
+        // JSON is UTF-8 by definition (RFC 8259 forbids a BOM), and a BOM breaks
+        // line-by-line NDJSON readers.
+        return Err(super::Error::Usage(
+            "--bom is for CSV only (JSON and NDJSON are always UTF-8, without a byte-order mark)"
+                .to_owned(),
+        ));
+    }
     if config.columns.is_empty() {
         return Ok(None);
     }
@@ -140,6 +152,9 @@ fn write(
         now: config.filter.now.or(Some(config.now)),
         ..config.filter.clone()
     };
+    if config.bom {
+        out.write_all("\u{feff}".as_bytes())?;
+    }
     if config.updates {
         let mut writer = start::<UpdateRow<'_>>(out, options, pick)?;
         store.each_update(&filter, |u| -> Result<(), Error> {

@@ -314,6 +314,7 @@ fn two_exports_of_one_archive_are_byte_identical_across_a_minute_boundary() {
             escape_formulas: true,
             updates,
             columns: Vec::new(),
+            bom: false,
             now,
         };
         let mut out = Vec::new();
@@ -529,4 +530,28 @@ fn columns_choose_and_order_the_contract_columns() {
         .arg(&path)
         .fails(2);
     assert!(!path.exists(), "a usage error writes no file");
+}
+
+#[test]
+fn bom_starts_csv_with_a_byte_order_mark_and_is_refused_for_json() {
+    let a = feed();
+    let plain = a.cmd(["export"]).ok();
+    let marked = a.cmd(["export", "--bom"]).ok();
+    assert_eq!(&marked.as_bytes()[..3], b"\xEF\xBB\xBF");
+    assert_eq!(&marked[3..], plain, "the rest unchanged");
+    assert!(plain.starts_with("id,"), "no mark unless asked");
+    let path = a.dir().join("excel.csv");
+    a.cmd(["export", "--bom", "-o"]).arg(&path).succeeds();
+    assert_eq!(std::fs::read(&path).unwrap(), marked.as_bytes());
+    for format in ["json", "ndjson"] {
+        let refused = a.cmd(["export", "--bom", "--format", format]).fails(2);
+        assert!(
+            refused.stderr.contains("--bom is for CSV only"),
+            "{}",
+            refused.stderr
+        );
+    }
+    let by_name = a.dir().join("x.json");
+    a.cmd(["export", "--bom", "-o"]).arg(&by_name).fails(2);
+    assert!(!by_name.exists());
 }
