@@ -22,6 +22,8 @@ pub enum Exit {
     Archive = 5,
     /// Another process holds the archive.
     Busy = 6,
+    /// Posts were stored, but some notifications could not be delivered (they stay pending).
+    Undelivered = 7,
 }
 
 impl Exit {

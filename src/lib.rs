@@ -8,7 +8,8 @@
 //! 2. [`parse`] (post HTML → update), [`store`] (the SQLite archive),
 //!    [`export`] (writers) and [`input`] (saved JSON → raw posts); none uses another.
 //! 3. [`fetch`]: the WordPress REST client, which splits its pages with
-//!    [`input`]'s reader and hands out raw and decoded posts, never HTML.
+//!    [`input`]'s reader and hands out raw and decoded posts, never HTML;
+//!    [`notify`]: the HTTP client that POSTs events to subscribers.
 //! 4. [`pipeline`]: a decoded post → the parser's verdict → the store, with
 //!    reading on a second thread; shared by import and sync.
 //! 5. [`commands`]: one per subcommand, composing the layers above.
@@ -22,6 +23,7 @@ pub mod export;
 pub mod fetch;
 pub mod input;
 pub mod model;
+pub mod notify;
 pub mod parse;
 pub mod pipeline;
 pub mod store;

@@ -97,7 +97,7 @@ pub enum Command {
     /// The first run walks the whole feed; later runs ask only for posts modified
     /// since the last committed page, so a run with nothing new costs one request.
     /// Exit codes: 0 success, 4 fetch failure, 5 archive failure, 6 another sync
-    /// holds the archive, 2 usage error.
+    /// holds the archive, 2 usage error, 7 notifications left pending.
     #[command(after_help = examples!(
         "healthfeed sync", "fetch what is new (the first run walks the whole feed)";
         "healthfeed sync --changes --wait 1m", "from cron: one line per new record and status change";
@@ -170,6 +170,16 @@ pub enum Command {
         "healthfeed rejects --format csv -o rejects.csv", "the same, as CSV";
     ))]
     Rejects(super::rejects::RejectsArgs),
+
+    /// Send new records and newer updates to webhooks: subscriptions kept in the archive.
+    ///
+    /// Events are stored with the posts that cause them and delivered at the
+    /// end of every `sync` (or by `notify send`); exit 7 when some stay pending.
+    #[command(after_help = examples!(
+        "healthfeed notify add https://example.com/hook --service exchange --kind health", "Exchange incidents and advisories, as JSON";
+        "healthfeed notify list", "every subscription, with pending events";
+    ))]
+    Notify(super::notify::NotifyArgs),
 
     /// Rebuild records, timelines and rejects from the stored raw posts with this version's parser.
     #[command(after_help = examples!(

@@ -22,6 +22,7 @@ mod discover;
 mod export;
 mod import;
 mod list;
+mod notify;
 mod output;
 mod parse;
 mod progress;
@@ -87,6 +88,7 @@ fn terminal(cli: &Cli) -> (args::ColorWhen, bool) {
         Command::Export(a) => (None, Some(&a.pager)),
         Command::Status(a) => (None, Some(&a.pager)),
         Command::Sync(_)
+        | Command::Notify(_)
         | Command::Import(_)
         | Command::Reparse(_)
         | Command::Parse(_)
@@ -113,6 +115,7 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Import(args) => import::run(&db(&args.archive)?, args),
         Command::Rejects(args) => rejects::run(&db(&args.archive)?, args),
         Command::Reparse(args) => reparse::run(&db(&args.archive)?, args),
+        Command::Notify(args) => notify::run(&db(args.archive())?, args),
         Command::Parse(args) => parse::run(args),
         Command::Completions(args) => discover::completions(args.shell),
         Command::Man => discover::man(),

@@ -79,8 +79,9 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     if machine || !args.quiet {
         target.write(|out, _| print(out, target.kind, &report, &args))?;
     }
+    let undelivered = super::notify::undelivered(&report.notifications);
     Ok(if report.ok() {
-        Exit::Success
+        undelivered
     } else {
         Exit::Fetch
     })

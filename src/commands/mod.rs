@@ -11,6 +11,7 @@ pub mod export;
 pub mod heal;
 pub mod import;
 pub mod list;
+pub mod notify;
 pub mod parse;
 pub mod query;
 pub mod rejects;
@@ -54,6 +55,9 @@ pub enum Error {
     /// `sync` could not run.
     #[error(transparent)]
     Sync(#[from] sync::Error),
+    /// A `notify` command failed.
+    #[error(transparent)]
+    Notify(#[from] notify::Error),
     /// No `--db` and no platform data folder to put the archive in.
     #[error("cannot find a data folder for the archive: pass --db PATH or set HEALTHFEED_DB")]
     NoDataFolder,
@@ -83,6 +87,7 @@ impl Error {
             Error::Search(e) => e.exit(),
             Error::Export(e) => e.exit(),
             Error::Sync(e) => e.exit(),
+            Error::Notify(e) => e.exit(),
             Error::NoDataFolder => Exit::Archive,
             Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
             Error::File { .. } => Exit::File,

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::Exit;
+use super::notify::Delivery;
 use crate::fetch::{self, Client, Cursor, FetchError, Identity, Page, PostsUrl, Source};
 use crate::model::{PostRef, site_name};
 use crate::pipeline;
@@ -143,6 +144,9 @@ pub struct Report {
     pub changes: Vec<StatusChange>,
     /// Wall time of the run, in milliseconds.
     pub elapsed_ms: u64,
+    /// What was delivered to subscriptions at the end of the run.
+    #[serde(skip_serializing_if = "Delivery::is_quiet")]
+    pub notifications: Delivery,
 }
 
 impl Report {
@@ -230,7 +234,11 @@ pub fn run(
     }
     let tally = store.tally(TallyScope::Run, options.keep_changes)?;
     store.end_tally();
-    Ok(summarize(reports, tally, started.elapsed()))
+    // After every source is stored: a slow or failing receiver never delays storing.
+    let notifications = super::notify::deliver(&mut store)?;
+    let mut report = summarize(reports, tally, started.elapsed());
+    report.notifications = notifications;
+    Ok(report)
 }
 
 /// Walks one source; fetch failures end up in the report, archive failures are returned.
@@ -575,5 +583,6 @@ fn summarize(sources: Vec<SourceReport>, tally: RecordTally, elapsed: Duration) 
         changes: tally.changes,
         elapsed_ms: elapsed.as_millis().try_into().unwrap_or(u64::MAX),
         sources,
+        notifications: Delivery::default(),
     }
 }

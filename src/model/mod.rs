@@ -11,6 +11,7 @@ mod record;
 mod reject;
 mod site;
 mod stats;
+mod subscription;
 mod vocab;
 
 use chrono::{DateTime, Utc};
@@ -28,6 +29,7 @@ pub use record::{
 pub use reject::{Reject, Verdict};
 pub use site::{site_name, site_of_link, site_of_route};
 pub use stats::{Count, Durations, Stats};
+pub use subscription::{Subscription, Topics};
 pub use vocab::{MESSAGE_CENTER, MessageState, UnknownWord, closest};
 
 /// Which family of feed post a record comes from.

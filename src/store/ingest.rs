@@ -14,6 +14,7 @@ use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
 use super::columns::{FIELD_COUNT, FieldValues, field_list};
+use super::outbox::{self, Listener};
 use super::settle::{Before, settle, touch};
 use super::tally::{BatchOutcome, first_arrival};
 use super::{Store, StoreError, fts, ts};
@@ -67,6 +68,8 @@ pub(super) struct Work {
     pub indexed_upto: i64,
     /// The scope of the run tally the batch writes into, if one is open.
     pub tally: Option<i64>,
+    /// Subscriptions to write events for (only batches of new posts do).
+    pub listeners: Vec<Listener>,
 }
 
 impl Work {
@@ -75,6 +78,7 @@ impl Work {
             touched: HashMap::new(),
             indexed_upto: fts::indexed_upto(tx)?,
             tally: None,
+            listeners: Vec::new(),
         })
     }
 
@@ -85,7 +89,7 @@ impl Work {
         out: &mut BatchOutcome,
     ) -> rusqlite::Result<()> {
         fts::index_since(tx, self.indexed_upto)?;
-        settle(tx, self.touched, out, self.tally.is_none())
+        settle(tx, self.touched, out, self.tally.is_none(), &self.listeners)
     }
 }
 
@@ -100,6 +104,7 @@ impl Store {
         let mut out = BatchOutcome::default();
         let mut work = Work::start(&tx).map_err(fail("starting a batch"))?;
         work.tally = tally;
+        work.listeners = outbox::listeners(&tx).map_err(fail("reading subscriptions"))?;
         for post in &batch.posts {
             let stored =
                 store_post(&tx, source, post, batch, &mut work).map_err(fail("storing a post"))?;

@@ -160,6 +160,31 @@ CREATE TABLE IF NOT EXISTS source_names (
     posts_url  TEXT NOT NULL
 );
 "#,
+    // 5: notifications. Subscriptions live in the archive, so the cron line
+    // stays `healthfeed sync`; events are a transactional outbox, written in
+    // the transaction that changes a record and delivered afterwards, so a
+    // crash between "stored" and "sent" neither drops nor invents one.
+    // (IF NOT EXISTS: tests make "old" archives by lowering user_version.)
+    r#"
+CREATE TABLE IF NOT EXISTS subscriptions (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a removed id stays gone
+    url         TEXT NOT NULL,
+    format      TEXT NOT NULL,          -- json
+    filters     TEXT NOT NULL,          -- JSON {"services": [...], "kind": ..., "classifications": [...], "statuses": [...]}
+    created_at  TEXT NOT NULL,
+    failing     TEXT                    -- why the receiver refused (a 4xx), until a delivery succeeds
+);
+CREATE TABLE IF NOT EXISTS events (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,  -- delivery order
+    subscription_id  INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+    key              TEXT NOT NULL,     -- ID@last_updated: the same on every resend
+    payload          TEXT NOT NULL,     -- JSON, one element of the json format's "events"
+    created_at       TEXT NOT NULL,
+    delivered_at     TEXT,
+    UNIQUE (subscription_id, key)
+);
+CREATE INDEX IF NOT EXISTS events_pending ON events(subscription_id, id) WHERE delivered_at IS NULL;
+"#,
 ];
 
 /// The step in code that follows migration `i`'s SQL, for what SQL alone cannot do.

@@ -8,6 +8,7 @@ use chrono::Utc;
 use rusqlite::{OptionalExtension, Statement, Transaction, params};
 
 use super::columns::{field_list, fields_from_excluded, opt_time};
+use super::outbox::{Listener, record_event};
 use super::state::is_closed;
 use super::tally::{BatchOutcome, StatusChange, remember};
 use crate::model::{Kind, RecordId, Status, plausible_last_updated};
@@ -17,6 +18,7 @@ use crate::model::{Kind, RecordId, Status, plausible_last_updated};
 pub(super) struct Before {
     current_update: Option<i64>,
     status: Option<String>,
+    last_updated: Option<String>,
 }
 
 /// Remembers a record's state the first time a batch touches it, and the
@@ -31,17 +33,21 @@ pub(super) fn touch(
         return Ok(());
     }
     let before = tx
-        .prepare_cached("SELECT current_update_id, status FROM records WHERE id = ?1")?
+        .prepare_cached(
+            "SELECT current_update_id, status, last_updated FROM records WHERE id = ?1",
+        )?
         .query_row([record], |r| {
             Ok(Before {
                 current_update: r.get(0)?,
                 status: r.get(1)?,
+                last_updated: r.get(2)?,
             })
         })
         .optional()?
         .unwrap_or(Before {
             current_update: None,
             status: None,
+            last_updated: None,
         });
     if let Some(scope) = tally {
         remember(
@@ -56,13 +62,15 @@ pub(super) fn touch(
     Ok(())
 }
 
-/// Recomputes every touched record from its timeline and, unless a run
-/// tally counts them at its end (`count` false), tallies what changed.
+/// Recomputes every touched record from its timeline, writes an event for
+/// each `listeners` hears of and, unless a run tally counts them at its end
+/// (`count` false), tallies what changed.
 pub(super) fn settle(
     tx: &Transaction<'_>,
     touched: HashMap<String, Before>,
     out: &mut BatchOutcome,
     count: bool,
+    listeners: &[Listener],
 ) -> rusqlite::Result<()> {
     let mut ids: Vec<_> = touched.into_iter().collect();
     ids.sort_by(|a, b| a.0.cmp(&b.0));
@@ -81,10 +89,23 @@ pub(super) fn settle(
             kind,
             end_time,
             closed,
+            last_updated,
         }) = after
         else {
             continue;
         };
+        // An event is news: a new record, or a newer update now current. An
+        // older update arriving late, or a correction of the current one with
+        // the same Last Updated (its key would repeat), is none.
+        let event = match (&before.current_update, &before.last_updated) {
+            (None, _) => Some("new"),
+            (Some(old), Some(was)) if *old != update_id && last_updated > *was => Some("update"),
+            _ => None,
+        };
+        if let Some(event) = event.filter(|_| !listeners.is_empty()) {
+            let previous = before.status.as_deref().filter(|_| event == "update");
+            record_event(tx, listeners, &record, event, previous, now)?;
+        }
         if !count {
             continue;
         }
@@ -121,6 +142,8 @@ struct Current {
     end_time: Option<chrono::DateTime<Utc>>,
     /// The stored `closed` column (for Message Center: it has an End Time).
     closed: bool,
+    /// Its Last Updated, as stored.
+    last_updated: String,
 }
 
 /// One update of a record, with what picks the current one and names its link.
@@ -190,7 +213,7 @@ static SETTLE_RECORD: LazyLock<String> = LazyLock::new(|| {
            closed = excluded.closed, update_count = excluded.update_count,
            first_seen = excluded.first_seen, related_ids = excluded.related_ids,
            link = excluded.link
-         RETURNING current_update_id, status, service, title, kind, end_time, closed",
+         RETURNING current_update_id, status, service, title, kind, end_time, closed, last_updated",
         field_list(""),
         field_list("u."),
         fields_from_excluded()
@@ -283,6 +306,7 @@ fn recompute(
                 },
                 end_time: opt_time(r, 5)?,
                 closed: r.get(6)?,
+                last_updated: r.get(7)?,
             })
         })
         .optional()?;

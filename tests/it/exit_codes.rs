@@ -58,3 +58,18 @@ fn six_when_another_sync_holds_the_archive() {
     let busy = a.cmd(["sync", "--source", "http://127.0.0.1:9/"]).fails(6);
     assert!(busy.stderr.contains("another healthfeed sync is running"));
 }
+
+#[test]
+fn seven_when_notifications_stay_pending() {
+    let a = Archive::new();
+    // Imported here by another name: the module's imports differ between branches.
+    use crate::support::fixture as feed;
+    a.cmd(["notify", "add", &unreachable_posts_url()]).ok();
+    a.import(feed("feed/m365jp-sample.json"));
+    let pending = a.cmd(["notify", "send"]).fails(7);
+    assert!(
+        pending.stderr.contains("subscription 1"),
+        "{}",
+        pending.stderr
+    );
+}

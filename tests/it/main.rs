@@ -18,6 +18,7 @@ mod hostile;
 mod lying_servers;
 mod message_center;
 mod not_posts;
+mod notify;
 mod odd_paths;
 mod output_files;
 mod parse;

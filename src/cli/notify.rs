@@ -1,0 +1,218 @@
+//! `healthfeed notify` at the terminal: add, list and remove subscriptions, send pending events.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::answer_args::KindArg;
+use super::args::ArchiveArg;
+use super::output::{self, DocFormat, Kind, Output};
+use super::visible::clean;
+use super::{Error, Exit};
+use crate::commands::notify::{self, Delivery, NewSubscription};
+use crate::model::{self, Subscription, Topics};
+
+/// Arguments of `healthfeed notify`.
+#[derive(Debug, Args)]
+pub struct NotifyArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+/// The `notify` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// Subscribe URL to events (new records, newer updates) matching the filters; prints the new id.
+    Add(AddArgs),
+    /// Show every subscription, with its filters and pending events.
+    List(ListArgs),
+    /// Remove a subscription and its undelivered events.
+    Remove(RemoveArgs),
+    /// Deliver pending events now (every `sync` does this at its end). Exit 7 when some stay pending.
+    Send(SendArgs),
+}
+
+/// The payload `notify add --format` names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PayloadFormat {
+    /// `{"healthfeed": 1, "events": [...]}` (see README).
+    Json,
+}
+
+/// Arguments of `healthfeed notify add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The http:// or https:// URL events are POSTed to.
+    pub url: String,
+
+    /// The payload format.
+    #[arg(long, value_name = "FORMAT", default_value = "json")]
+    pub format: PayloadFormat,
+
+    /// Only records whose service contains TEXT (any case; repeatable: any of them).
+    #[arg(long, value_name = "TEXT")]
+    pub service: Vec<String>,
+
+    /// Only service health or only Message Center.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<KindArg>,
+
+    /// Only these classifications (repeatable, or comma-separated; any case).
+    #[arg(long, value_name = "CLASS", value_delimiter = ',')]
+    pub classification: Vec<String>,
+
+    /// Only records in these statuses after the change (repeatable, or comma-separated; any case).
+    #[arg(long, value_name = "STATUS", value_delimiter = ',')]
+    pub status: Vec<String>,
+
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+}
+
+/// Arguments of `healthfeed notify list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<DocFormat>,
+
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+}
+
+/// Arguments of `healthfeed notify remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// The subscription's id (from `notify add` or `notify list`).
+    pub id: i64,
+
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+}
+
+/// Arguments of `healthfeed notify send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Wait up to this long for a sync of the same archive to finish (30s, 5m; 0: not at all).
+    #[arg(long, value_name = "TIME", default_value = "0", value_parser = super::when::span)]
+    pub wait: Duration,
+
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+}
+
+impl NotifyArgs {
+    /// The `--db` given after the subcommand, if any.
+    pub fn archive(&self) -> &ArchiveArg {
+        match &self.action {
+            Action::Add(a) => &a.archive,
+            Action::List(a) => &a.archive,
+            Action::Remove(a) => &a.archive,
+            Action::Send(a) => &a.archive,
+        }
+    }
+}
+
+pub(super) fn run(db: &Path, args: NotifyArgs) -> Result<Exit, Error> {
+    match args.action {
+        Action::Add(a) => add(db, a),
+        Action::List(a) => list(db, &a),
+        Action::Remove(a) => {
+            notify::remove(db, a.id)?;
+            Ok(Exit::Success)
+        }
+        Action::Send(a) => {
+            let delivery = notify::send(db, a.wait)?;
+            Ok(undelivered(&delivery))
+        }
+    }
+}
+
+fn add(db: &Path, a: AddArgs) -> Result<Exit, Error> {
+    let new = NewSubscription {
+        url: a.url,
+        format: match a.format {
+            PayloadFormat::Json => "json".to_owned(),
+        },
+        topics: Topics {
+            services: a.service,
+            kind: a.kind.map(|k| match k {
+                KindArg::Health => model::Kind::Health,
+                KindArg::Message => model::Kind::Message,
+            }),
+            classifications: a.classification,
+            statuses: a.status,
+        },
+    };
+    let id = notify::add(db, &new)?;
+    let mut out = super::stdout();
+    writeln!(out, "{id}").and_then(|()| out.flush())?;
+    Ok(Exit::Success)
+}
+
+fn list(db: &Path, a: &ListArgs) -> Result<Exit, Error> {
+    let (_, target) = a.out.resolve()?;
+    let subscriptions = notify::list(db)?;
+    target.write(|out, _| match target.kind {
+        Kind::Table => Ok(write!(out, "{}", clean(&render(&subscriptions)))?),
+        Kind::Machine(_) => output::doc(out, target.kind, &subscriptions),
+    })?;
+    Ok(Exit::Success)
+}
+
+/// One line per subscription: id, URL, format, filters, pending, failing.
+fn render(subscriptions: &[Subscription]) -> String {
+    let mut s = String::new();
+    for sub in subscriptions {
+        let t = &sub.topics;
+        let mut filters = Vec::new();
+        filters.extend(t.services.iter().map(|v| format!("--service {v}")));
+        filters.extend(t.kind.map(|k| format!("--kind {k}")));
+        filters.extend(
+            t.classifications
+                .iter()
+                .map(|v| format!("--classification {v}")),
+        );
+        filters.extend(t.statuses.iter().map(|v| format!("--status {v}")));
+        let filters = if filters.is_empty() {
+            "every record".to_owned()
+        } else {
+            filters.join(" ")
+        };
+        let _ = write!(
+            s,
+            "{}  {}  {}  {}  {} pending",
+            sub.id, sub.url, sub.format, filters, sub.pending
+        );
+        if let Some(why) = &sub.failing {
+            let _ = write!(s, "  failing: {why}");
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Says once on stderr which subscriptions kept events pending, and why; the exit code.
+pub(super) fn undelivered(delivery: &Delivery) -> Exit {
+    for u in &delivery.undelivered {
+        let state = if u.failing {
+            "refused; marked failing"
+        } else {
+            "kept for the next run"
+        };
+        let line = format!(
+            "notifications for subscription {} ({}) not delivered, {state}: {}",
+            u.subscription, u.url, u.reason
+        );
+        eprintln!("healthfeed: {}", clean(&line));
+    }
+    delivery.exit()
+}

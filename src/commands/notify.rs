@@ -1,0 +1,185 @@
+//! `healthfeed notify`: subscriptions kept in the archive, and delivery of
+//! their events from the outbox (also run at the end of every `sync`).
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::Exit;
+use crate::model::{Subscription, Topics};
+use crate::notify::{CHUNK, Refused, Sender, json_body};
+use crate::store::{Store, StoreError, SyncLock};
+
+/// Tries of one POST within a run.
+const TRIES: u32 = 3;
+/// The wait before the second try (doubled before the third).
+const BACKOFF: Duration = Duration::from_millis(200);
+
+/// Why a `notify` command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The archive failed (or is busy).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No subscription has this id.
+    #[error("no subscription {0}: `healthfeed notify list` shows them")]
+    NotFound(i64),
+    /// The URL cannot take a POST.
+    #[error("{url:?} is not an http:// or https:// URL")]
+    BadUrl {
+        /// The URL as given.
+        url: String,
+    },
+}
+
+impl Error {
+    /// The exit code this failure ends the process with.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Store(e) => e.exit(),
+            Error::NotFound(_) => Exit::NotFound,
+            Error::BadUrl { .. } => Exit::Usage,
+        }
+    }
+}
+
+/// A new subscription.
+#[derive(Debug, Clone)]
+pub struct NewSubscription {
+    /// Where to POST.
+    pub url: String,
+    /// The payload format (`json`).
+    pub format: String,
+    /// Which records it hears about.
+    pub topics: Topics,
+}
+
+/// Adds a subscription to the archive at `db` (created if missing) and returns its id.
+pub fn add(db: &Path, new: &NewSubscription) -> Result<i64, Error> {
+    let usable = url::Url::parse(&new.url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+    if !usable {
+        return Err(Error::BadUrl {
+            url: new.url.clone(),
+        });
+    }
+    let mut store = Store::open(db)?;
+    Ok(store.add_subscription(&new.url, &new.format, &new.topics, Utc::now())?)
+}
+
+/// Every subscription of the archive at `db`.
+pub fn list(db: &Path) -> Result<Vec<Subscription>, Error> {
+    Ok(Store::open_read_only(db)?.subscriptions()?)
+}
+
+/// Removes subscription `id` and its undelivered events.
+pub fn remove(db: &Path, id: i64) -> Result<(), Error> {
+    let mut store = Store::open(db)?;
+    if store.remove_subscription(id)? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(id))
+    }
+}
+
+/// A subscription whose events could not all be delivered.
+#[derive(Debug, Clone, Serialize)]
+pub struct Undelivered {
+    /// The subscription's id.
+    pub subscription: i64,
+    /// Its URL.
+    pub url: String,
+    /// Why (the receiver's answer, or the network's).
+    pub reason: String,
+    /// True when the receiver refused the request itself (a 4xx): it is marked failing.
+    pub failing: bool,
+}
+
+/// What one delivery run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Delivery {
+    /// Events receivers accepted.
+    pub delivered: u64,
+    /// Subscriptions left with pending events.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undelivered: Vec<Undelivered>,
+}
+
+impl Delivery {
+    /// True when nothing was sent and nothing is left: not worth reporting.
+    pub fn is_quiet(&self) -> bool {
+        self.delivered == 0 && self.undelivered.is_empty()
+    }
+
+    /// Success, or [`Exit::Undelivered`] when events are left pending.
+    pub fn exit(&self) -> Exit {
+        if self.undelivered.is_empty() {
+            Exit::Success
+        } else {
+            Exit::Undelivered
+        }
+    }
+}
+
+/// `healthfeed notify send`: delivers every pending event of the archive at
+/// `db`, holding the sync lock so a sync's delivery and this one never overlap.
+pub fn send(db: &Path, wait: Duration) -> Result<Delivery, Error> {
+    let _lock = SyncLock::acquire(db, wait)?;
+    let mut store = Store::open(db)?;
+    Ok(deliver(&mut store)?)
+}
+
+/// Delivers every subscription's pending events, oldest first, in POSTs of at
+/// most [`CHUNK`] events; a 2xx marks a chunk delivered. Storing never waits
+/// on this: a receiver that fails keeps its events for the next run.
+pub fn deliver(store: &mut Store) -> Result<Delivery, StoreError> {
+    let mut delivery = Delivery::default();
+    let subscriptions = store.subscriptions()?;
+    let waiting: Vec<_> = subscriptions
+        .into_iter()
+        .filter(|s| s.pending > 0)
+        .collect();
+    if waiting.is_empty() {
+        return Ok(delivery);
+    }
+    let sender = match Sender::new(TRIES, BACKOFF) {
+        Ok(sender) => sender,
+        Err(e) => {
+            for s in waiting {
+                delivery.undelivered.push(Undelivered {
+                    subscription: s.id,
+                    url: s.url,
+                    reason: e.to_string(),
+                    failing: false,
+                });
+            }
+            return Ok(delivery);
+        }
+    };
+    for s in waiting {
+        while let Some(pending) = store.pending_events(s.id, CHUNK)? {
+            match sender.post(&s.url, &json_body(&pending.payloads)) {
+                Ok(()) => {
+                    store.mark_delivered(s.id, pending.upto, Utc::now())?;
+                    delivery.delivered += pending.payloads.len() as u64;
+                }
+                Err(refused) => {
+                    let failing = matches!(refused, Refused::Rejected(_));
+                    if failing {
+                        store.mark_failing(s.id, refused.reason())?;
+                    }
+                    delivery.undelivered.push(Undelivered {
+                        subscription: s.id,
+                        url: s.url.clone(),
+                        reason: refused.reason().to_owned(),
+                        failing,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    Ok(delivery)
+}

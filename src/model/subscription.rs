@@ -1,0 +1,102 @@
+//! A notification subscription: where to POST events, and which records it is about.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Kind, MESSAGE_CENTER};
+
+/// The records a subscription hears about. Every part is optional; the parts
+/// that are set must all hold, and a list holds when any of its values does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Topics {
+    /// Case-insensitive substrings of the service name (Message Center is "Message Center").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
+    /// Only service health, or only Message Center.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// Classifications, any case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classifications: Vec<String>,
+    /// Statuses, any case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statuses: Vec<String>,
+}
+
+impl Topics {
+    /// Whether a record in this state is one the subscription hears about.
+    pub fn matches(
+        &self,
+        kind: Kind,
+        service: Option<&str>,
+        classification: &str,
+        status: Option<&str>,
+    ) -> bool {
+        let service = match kind {
+            Kind::Message => MESSAGE_CENTER,
+            Kind::Health => service.unwrap_or(""),
+        }
+        .to_lowercase();
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        self.kind.is_none_or(|k| k == kind)
+            && (self.services.is_empty()
+                || self
+                    .services
+                    .iter()
+                    .any(|s| service.contains(&s.to_lowercase())))
+            && (self.classifications.is_empty()
+                || self.classifications.iter().any(|c| same(c, classification)))
+            && (self.statuses.is_empty()
+                || status.is_some_and(|st| self.statuses.iter().any(|s| same(s, st))))
+    }
+}
+
+/// A subscription as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Subscription {
+    /// Its id (what `notify remove` takes).
+    pub id: i64,
+    /// The URL events are POSTed to.
+    pub url: String,
+    /// The payload format (`json`).
+    pub format: String,
+    /// Which records it hears about.
+    pub topics: Topics,
+    /// When it was added (RFC 3339).
+    pub created_at: String,
+    /// Why delivery stopped (a 4xx answer), until a delivery succeeds again.
+    pub failing: Option<String>,
+    /// Events stored for it and not yet delivered.
+    pub pending: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_set_part_must_hold_and_any_value_of_a_list_will_do() {
+        let all = Topics::default();
+        assert!(all.matches(Kind::Health, None, "incident", None));
+        let exchange = Topics {
+            services: vec!["EXCHANGE".into(), "teams".into()],
+            statuses: vec!["serviceRestored".into()],
+            ..Topics::default()
+        };
+        let online = Some("Exchange Online");
+        assert!(exchange.matches(Kind::Health, online, "incident", Some("servicerestored")));
+        assert!(!exchange.matches(Kind::Health, online, "incident", Some("investigating")));
+        assert!(!exchange.matches(
+            Kind::Health,
+            Some("SharePoint"),
+            "incident",
+            Some("serviceRestored")
+        ));
+        let messages = Topics {
+            services: vec!["message center".into()],
+            kind: Some(Kind::Message),
+            ..Topics::default()
+        };
+        assert!(messages.matches(Kind::Message, None, "plan for change", None));
+        assert!(!messages.matches(Kind::Health, online, "incident", None));
+    }
+}
