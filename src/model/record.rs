@@ -326,9 +326,9 @@ mod tests {
         );
     }
 
-    #[test]
-    fn duration_runs_to_now_only_while_a_health_record_is_open() {
-        let mut r = Record {
+    /// An open service-health record started at 07:00 with no End Time.
+    fn open_record() -> Record {
+        Record {
             id: RecordId::parse("EX100001").unwrap(),
             fields: Fields {
                 last_updated: at("2023-03-29T07:00:00Z"),
@@ -339,7 +339,12 @@ mod tests {
             first_seen: at("2023-03-29T07:00:00Z"),
             related_ids: vec![],
             link: None,
-        };
+        }
+    }
+
+    #[test]
+    fn duration_runs_to_now_only_while_a_health_record_is_open() {
+        let mut r = open_record();
         let now = at("2023-03-29T09:30:00Z");
         assert_eq!(r.duration_minutes(now), Some(150));
         r.closed = true;
@@ -352,18 +357,7 @@ mod tests {
 
     #[test]
     fn an_exported_duration_is_a_fact_of_a_closed_health_record() {
-        let mut r = Record {
-            id: RecordId::parse("EX100001").unwrap(),
-            fields: Fields {
-                last_updated: at("2023-03-29T07:00:00Z"),
-                ..fields("")
-            },
-            closed: false,
-            update_count: 1,
-            first_seen: at("2023-03-29T07:00:00Z"),
-            related_ids: vec![],
-            link: None,
-        };
+        let mut r = open_record();
         assert_eq!(r.closed_duration_minutes(), None, "open, no End Time");
         r.fields.end_time = Some(at("2023-03-29T07:45:00Z"));
         assert_eq!(r.closed_duration_minutes(), None, "open with an End Time");
