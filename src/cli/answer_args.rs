@@ -103,6 +103,8 @@ impl FilterArgs {
             classification: self.classification.as_deref().map(Classification::parse),
             since: self.since,
             until: self.until,
+            started_since: None,
+            started_until: None,
             limit: None,
             order: Order::default(),
             now: None,

@@ -27,6 +27,10 @@ pub struct Filter {
     pub since: Option<DateTime<Utc>>,
     /// Last Updated strictly before this time.
     pub until: Option<DateTime<Utc>>,
+    /// Start Time at or after this time (a report window: what *started* then).
+    pub started_since: Option<DateTime<Utc>>,
+    /// Start Time strictly before this time.
+    pub started_until: Option<DateTime<Utc>>,
     /// At most this many rows, the first in [`Filter::order`].
     pub limit: Option<u64>,
     /// The order rows come in (`list` and `export`; search ranks by match).

@@ -13,6 +13,7 @@ mod site;
 mod stats;
 mod subscription;
 mod vocab;
+mod zone;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,7 @@ pub use site::{site_name, site_of_link, site_of_route};
 pub use stats::{Count, Durations, Stats};
 pub use subscription::{Subscription, Topics};
 pub use vocab::{MESSAGE_CENTER, MessageState, UnknownWord, closest};
+pub use zone::{BadMonth, BadZone, Month, Zone};
 
 /// Which family of feed post a record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

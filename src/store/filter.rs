@@ -106,6 +106,15 @@ impl Filter {
             parts.push(format!("{t}.last_updated < ?"));
             params.push(Value::Text(ts(until)));
         }
+        // Start Time rarely changes between updates; a window picks what started in it.
+        if let Some(since) = self.started_since {
+            parts.push(format!("{t}.start_time >= ?"));
+            params.push(Value::Text(ts(since)));
+        }
+        if let Some(until) = self.started_until {
+            parts.push(format!("{t}.start_time < ?"));
+            params.push(Value::Text(ts(until)));
+        }
         Clause {
             sql: if parts.is_empty() {
                 "1".to_owned()
