@@ -1,0 +1,171 @@
+//! `healthfeed report`: flags, the clock and the zone, and where the report goes.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, ValueEnum};
+
+use super::answer_args::KindArg;
+use super::args::ArchiveArg;
+use super::output::{Formats, Kind, Output};
+use super::{Error, Exit};
+use crate::commands::{self, Format, report::Options};
+use crate::model::{BadMonth, BadZone, Classification, Filter, Month, Zone};
+
+/// Arguments of `healthfeed report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+
+    /// The month, YYYY-MM, read in the zone [default: the last complete month].
+    #[arg(long, value_name = "YYYY-MM", value_parser = month)]
+    pub month: Option<Month>,
+
+    /// The zone.
+    #[command(flatten)]
+    pub zone: ZoneArg,
+
+    /// Only records whose service contains TEXT (any case): --service exchange.
+    #[arg(long, value_name = "TEXT")]
+    pub service: Option<String>,
+
+    /// Only service health or only Message Center.
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<KindArg>,
+
+    /// Only this classification (incident, advisory, planForChange, …; any case).
+    #[arg(long, value_name = "CLASS")]
+    pub classification: Option<String>,
+
+    /// Format and destination.
+    #[command(flatten)]
+    pub out: Output<ReportFormat>,
+}
+
+/// `--tz`: the report's own until the shared zone flags replace it.
+#[derive(Debug, Args)]
+pub struct ZoneArg {
+    /// Read the month and show times in ZONE, an IANA name like Asia/Tokyo [default: UTC].
+    #[arg(long = "tz", value_name = "ZONE", value_parser = zone)]
+    pub tz: Option<Zone>,
+}
+
+impl ZoneArg {
+    /// The zone asked for, UTC when none.
+    pub fn zone(&self) -> Zone {
+        self.tz.unwrap_or_default()
+    }
+}
+
+fn month(text: &str) -> Result<Month, BadMonth> {
+    Month::parse(text)
+}
+
+fn zone(text: &str) -> Result<Zone, BadZone> {
+    Zone::named(text)
+}
+
+/// `report` formats: a page, Markdown, or the figures as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML page (charts inline).
+    Html,
+    /// Markdown: the same content, charts as tables.
+    Md,
+    /// The figures as one JSON document (times UTC).
+    Json,
+}
+
+impl Formats for ReportFormat {
+    const DEFAULT: Self = ReportFormat::Html;
+    const JSON: Self = ReportFormat::Json;
+    fn kind(self) -> Kind {
+        match self {
+            ReportFormat::Html | ReportFormat::Md => Kind::Table,
+            ReportFormat::Json => Kind::Machine(Format::Json),
+        }
+    }
+    fn by_extension(ext: &str) -> Option<Self> {
+        match ext {
+            "html" | "htm" => Some(ReportFormat::Html),
+            "md" | "markdown" => Some(ReportFormat::Md),
+            _ => None,
+        }
+    }
+    fn from_kind(kind: Kind) -> Option<Self> {
+        (kind == Kind::Machine(Format::Json)).then_some(ReportFormat::Json)
+    }
+}
+
+/// The clock: `HEALTHFEED_NOW` (RFC 3339) when set, so a test or a rerun can
+/// make last month's report as it was; otherwise the system clock.
+pub(super) fn now() -> Result<DateTime<Utc>, Error> {
+    match std::env::var("HEALTHFEED_NOW") {
+        Ok(text) if !text.trim().is_empty() => DateTime::parse_from_rfc3339(text.trim())
+            .map(|t| t.to_utc())
+            .map_err(|e| {
+                Error::Usage(format!(
+                    "HEALTHFEED_NOW={text:?} is not an RFC 3339 time: {e}"
+                ))
+            }),
+        _ => Ok(Utc::now()),
+    }
+}
+
+pub(super) fn run(db: &Path, args: ReportArgs) -> Result<Exit, Error> {
+    let (format, target) = args.out.resolve()?;
+    let now = now()?;
+    let zone = args.zone.zone();
+    let month = args
+        .month
+        .unwrap_or_else(|| Month::of(now, &zone).previous());
+    let mut filters = Vec::new();
+    if let Some(service) = &args.service {
+        filters.push(format!("service contains {service:?}"));
+    }
+    if let Some(kind) = args.kind {
+        filters.push(format!("kind {}", kind_name(kind)));
+    }
+    if let Some(class) = &args.classification {
+        filters.push(format!("classification {}", Classification::parse(class)));
+    }
+    let options = Options {
+        month,
+        zone,
+        filter: Filter {
+            service: args.service.clone(),
+            kind: args.kind.map(|k| match k {
+                KindArg::Health => crate::model::Kind::Health,
+                KindArg::Message => crate::model::Kind::Message,
+            }),
+            classification: args.classification.as_deref().map(Classification::parse),
+            ..Filter::default()
+        },
+        filters,
+        now,
+    };
+    let report = commands::report::run(db, &options)?;
+    let text = match format {
+        ReportFormat::Html => crate::report::html(&report, &zone)?,
+        ReportFormat::Md => crate::report::markdown(&report, &zone),
+        ReportFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&report).map_err(std::io::Error::from)?;
+            s.push('\n');
+            s
+        }
+    };
+    target.write(|out, _| Ok(out.write_all(text.as_bytes())?))?;
+    if let Some(path) = target.file() {
+        eprintln!("healthfeed: wrote the {month} report to {}", path.display());
+    }
+    Ok(Exit::Success)
+}
+
+fn kind_name(kind: KindArg) -> &'static str {
+    match kind {
+        KindArg::Health => "health",
+        KindArg::Message => "message",
+    }
+}
