@@ -51,6 +51,7 @@ pub(super) fn bars(
     values: &[f64],
     shown: &[String],
     axis: &str,
+    whole: bool,
 ) -> Result<String, Error> {
     let n = labels.len() as u32;
     let height = 60 + ROW * n.max(1);
@@ -76,6 +77,12 @@ pub(super) fn bars(
                     .cloned()
                     .unwrap_or_default(),
                 _ => String::new(),
+            })
+            .x_label_formatter(&|v| match whole {
+                // Counts are whole: no tick at 0.5.
+                true if v.fract() != 0.0 => String::new(),
+                true => format!("{v:.0}"),
+                false => format!("{v}"),
             })
             .x_desc(axis)
             .label_style((FONT, 13))

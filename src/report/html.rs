@@ -90,6 +90,7 @@ pub fn html(report: &Report, zone: &Zone) -> Result<String, Error> {
                     .map(|s| format!(" {}", s.records))
                     .collect::<Vec<_>>(),
                 "service-health records started in the month",
+                true,
             )?),
             Some(charts::bars(
                 "hours per service",
@@ -101,6 +102,7 @@ pub fn html(report: &Report, zone: &Zone) -> Result<String, Error> {
                     .map(|s| format!(" {} h", text::hours(s.minutes)))
                     .collect::<Vec<_>>(),
                 "hours, End − Start added up (open ones to the report's moment)",
+                false,
             )?),
         )
     };
