@@ -20,17 +20,17 @@ pub const OPEN_COLOR: &str = "#D9822B";
 const BAR: RGBColor = RGBColor(0x2F, 0x6D, 0xB5);
 const OPEN: RGBColor = RGBColor(0xD9, 0x82, 0x2B);
 const WIDTH: u32 = 760;
-const ROW: u32 = 22;
+const ROW: u32 = 24;
 const FONT: &str = "sans-serif";
 
 fn fail(chart: &'static str) -> impl Fn(String) -> Error {
     move |reason| Error::Chart { chart, reason }
 }
 
-/// Room for the longest label, in pixels, at 12 px text.
+/// Room for the longest label, in pixels, at 12 px text (plotters' 15 is 12 px in SVG).
 fn label_room(labels: &[String]) -> u32 {
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
-    (longest as u32 * 7 + 16).clamp(60, 260)
+    (longest as u32 * 8 + 16).clamp(60, 280)
 }
 
 /// plotters writes `xmlns` with the SVG namespace's address; inline SVG in
@@ -70,6 +70,7 @@ pub(super) fn bars(
         let row = |i: usize| n.saturating_sub(1 + i as u32);
         c.configure_mesh()
             .disable_y_mesh()
+            .light_line_style(WHITE)
             .y_labels(n.max(1) as usize)
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(s) if *s < n => labels
@@ -85,8 +86,8 @@ pub(super) fn bars(
                 false => format!("{v}"),
             })
             .x_desc(axis)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
+            .label_style((FONT, 15))
+            .axis_desc_style((FONT, 15))
             .draw()
             .map_err(|e| fail(chart)(e.to_string()))?;
         c.draw_series(values.iter().enumerate().map(|(i, v)| {
@@ -149,6 +150,7 @@ pub(super) fn timeline(
         let row = |i: usize| n.saturating_sub(1 + i as u32);
         c.configure_mesh()
             .disable_y_mesh()
+            .light_line_style(WHITE)
             .y_labels(n.max(1) as usize)
             .y_label_formatter(&|v| match v {
                 SegmentValue::CenterOf(s) if *s < n => labels
@@ -160,8 +162,8 @@ pub(super) fn timeline(
             .x_labels(days as usize / 2 + 1)
             .x_label_formatter(&|d| format!("{}", d.round() as i64 + 1))
             .x_desc(format!("day of {month} ({}), from 00:00", zone.name()))
-            .label_style((FONT, 12))
-            .axis_desc_style((FONT, 13))
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 15))
             .draw()
             .map_err(|e| fail(CHART)(e.to_string()))?;
         c.draw_series(spans.iter().enumerate().map(|(i, s)| {

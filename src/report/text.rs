@@ -121,9 +121,10 @@ pub(super) fn rules(report: &Report, zone: &Zone) -> String {
         format!("the month's end ({})", time(report.moment, zone))
     };
     format!(
-        "Figures for service-health records are judged at {at}: a record is open when it has \
-         no End Time yet, or one after that; durations are End − Start (open ones run to {at}, \
-         and are left out of the median and worst). The month before is judged at its own end."
+        "Service-health records are judged at {at}: one is open when it has no End Time \
+         yet, or one after that, and its duration (End − Start) runs to that moment. The \
+         median and worst count only the records that ended. The month before is judged at \
+         its own end."
     )
 }
 
