@@ -69,7 +69,11 @@ pub(super) fn days_in(month: Month) -> u32 {
 pub fn html(report: &Report, zone: &Zone) -> Result<String, Error> {
     let month = month_of(report);
     let t = |time| text::time(time, zone);
-    let services: Vec<String> = report.services.iter().map(|s| s.service.clone()).collect();
+    let services: Vec<String> = report
+        .services
+        .iter()
+        .map(|s| text::printable(&s.service))
+        .collect();
     let (services_chart, hours_chart) = if services.is_empty() {
         (None, None)
     } else {
@@ -140,9 +144,9 @@ pub fn html(report: &Report, zone: &Zone) -> Result<String, Error> {
             .iter()
             .map(|l| LongestRow {
                 id: l.id.to_string(),
-                title: l.title.clone(),
-                service: l.service.clone().unwrap_or_default(),
-                classification: l.classification.to_string(),
+                title: text::printable(&l.title),
+                service: text::printable(l.service.as_deref().unwrap_or_default()),
+                classification: text::printable(l.classification.as_str()),
                 start: t(l.start),
                 end: l.end.map_or_else(|| "open".to_owned(), t),
                 length: if l.open {
@@ -154,7 +158,7 @@ pub fn html(report: &Report, zone: &Zone) -> Result<String, Error> {
                 steps: l
                     .steps
                     .iter()
-                    .map(|s| (t(s.at), s.status.clone()))
+                    .map(|s| (t(s.at), text::printable(&s.status)))
                     .collect(),
             })
             .collect(),
@@ -164,8 +168,8 @@ pub fn html(report: &Report, zone: &Zone) -> Result<String, Error> {
             .iter()
             .map(|d| DueRow {
                 id: d.id.to_string(),
-                title: d.title.clone(),
-                classification: d.classification.to_string(),
+                title: text::printable(&d.title),
+                classification: text::printable(d.classification.as_str()),
                 action_required_by: d
                     .action_required_by
                     .map(|x| text::day(x, zone))

@@ -7,11 +7,11 @@ use super::{Report, text};
 use crate::model::Zone;
 
 /// Text from a post, safe in Markdown: every punctuation mark Markdown
-/// gives a meaning is backslash-escaped, and line breaks become spaces (a
-/// table row is one line).
+/// gives a meaning is backslash-escaped, line breaks become spaces (a table
+/// row is one line) and other control characters their escapes.
 pub fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 8);
-    for c in value.chars() {
+    for c in text::printable(value).chars() {
         match c {
             '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '+'
             | '-' | '!' | '|' | '~' | '&' => {

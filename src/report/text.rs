@@ -6,6 +6,23 @@ use chrono::{DateTime, Utc};
 use super::{Figures, Report};
 use crate::model::Zone;
 
+/// Text from a post with its control characters shown as escapes
+/// (`\u{1b}`), as the terminal tables show them: a control character is
+/// a parse error in HTML and a hazard when the page goes to a terminal.
+pub(super) fn printable(value: &str) -> String {
+    if !value.chars().any(char::is_control) {
+        return value.to_owned();
+    }
+    value
+        .chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => " ".to_owned(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// `2023-03-29 16:00` on the zone's wall clock.
 pub(super) fn time(t: DateTime<Utc>, zone: &Zone) -> String {
     zone.local(t).format("%Y-%m-%d %H:%M").to_string()
@@ -155,6 +172,12 @@ mod tests {
         assert_eq!(length(615), "10 h 15 min");
         assert_eq!(length(1440 * 3 + 240 + 7), "3 d 4 h");
         assert_eq!(length(-90), "−1 h 30 min");
+    }
+
+    #[test]
+    fn controls_show_as_escapes() {
+        assert_eq!(printable("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb c");
+        assert_eq!(printable("plain"), "plain");
     }
 
     #[test]
