@@ -255,7 +255,13 @@ fn seed_titled(title: &str) -> String {
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
-    post["content"]["rendered"] = content.replacen(old, &escaped, 1).into();
+    // And a service with markup, which the charts draw as a label.
+    let content = content.replacen(old, &escaped, 1).replacen(
+        "DZ534539 | Microsoft 365 Defender |",
+        "DZ534539 | &lt;b&gt;Defender&lt;/b&gt; |",
+        1,
+    );
+    post["content"]["rendered"] = content.into();
     serde_json::to_string(&post).unwrap()
 }
 
@@ -287,6 +293,19 @@ fn a_title_holding_markup_is_text_in_the_page_and_the_markdown() {
     );
     let text: String = page.root_element().text().collect();
     assert!(text.contains(title), "the title reads as written");
+    // The service is an SVG <text> label in the charts: text there too, not an element.
+    assert_eq!(
+        page.select(&Selector::parse("svg b, b").unwrap()).count(),
+        0
+    );
+    let labels: Vec<String> = page
+        .select(&Selector::parse("figure#chart-services svg text").unwrap())
+        .map(|t| t.text().collect::<String>())
+        .collect();
+    assert!(
+        labels.iter().any(|l| l.trim() == "<b>Defender</b>"),
+        "{labels:?}"
+    );
 
     let md = report(&a, &["--month", "2023-03", "--format", "md"]).ok();
     assert!(
