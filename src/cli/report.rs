@@ -14,6 +14,9 @@ use crate::model::{BadMonth, BadZone, Classification, Filter, Month, Zone};
 
 /// Arguments of `healthfeed report`.
 #[derive(Debug, Args)]
+#[command(mut_arg("format", |a| a.help(
+    "Output format [default: html, or what FILE's extension names: .html, .md, .json]"
+)))]
 pub struct ReportArgs {
     /// The archive.
     #[command(flatten)]
