@@ -405,6 +405,39 @@ mod tests {
     }
 
     #[test]
+    fn a_chosen_zone_rewrites_timestamps_and_nothing_else() {
+        let tokyo = Zone::named("Asia/Tokyo").unwrap();
+        let t = DateTime::parse_from_rfc3339("2023-03-30T19:02:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(stamp(t, &Zone::utc()), "2023-03-30T19:02:00Z");
+        assert_eq!(stamp(t, &tokyo), "2023-03-31T04:02:00+09:00");
+        assert_eq!(
+            stamp(t, &Zone::named("UTC").unwrap()),
+            "2023-03-30T19:02:00Z"
+        );
+        let json = r#"{"b":"2023-03-30T19:02:00Z","a":["x \"2023-03-30T19:02:00Z\" y","2023-03-30T19:02:00Z\\"],"t":"2023-03-30T19:02:00.5Z","n":1}"#;
+        assert_eq!(rezone(json, &Zone::utc()), json);
+        assert_eq!(
+            rezone(json, &tokyo),
+            r#"{"b":"2023-03-31T04:02:00+09:00","a":["x \"2023-03-30T19:02:00Z\" y","2023-03-30T19:02:00Z\\"],"t":"2023-03-31T04:02:00+09:00","n":1}"#
+        );
+        let rows = {
+            let mut buf = Vec::new();
+            let options = Options::new(Format::Ndjson).in_zone(tokyo);
+            let r = record();
+            let mut w = Writer::picking::<RecordRow<'_>>(&mut buf, options, vec![9, 0]).unwrap();
+            w.write(&RecordRow::new(&r)).unwrap();
+            w.finish().unwrap();
+            String::from_utf8(buf).unwrap()
+        };
+        assert_eq!(
+            rows,
+            "{\"last_updated\":\"2023-03-30T03:23:04+09:00\",\"id\":\"DZ534539\"}\n"
+        );
+    }
+
+    #[test]
     fn csv_escapes_formulas_unless_told_not_to() {
         let csv = write(Format::Csv, true);
         let mut lines = csv.lines();

@@ -27,3 +27,4 @@ mod sources;
 mod support;
 mod sync;
 mod vocab;
+mod zones;
