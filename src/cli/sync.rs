@@ -15,11 +15,11 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let machine = target.kind != Kind::Table;
     let zone = args.zone.zone()?;
+    let now = clock::now()?;
     let since = match &args.since {
-        Some(text) => Some(
-            super::when::parse(text, clock::now()?, &zone)
-                .map_err(|e| Error::Usage(e.to_string()))?,
-        ),
+        Some(text) => {
+            Some(super::when::parse(text, now, &zone).map_err(|e| Error::Usage(e.to_string()))?)
+        }
         None => None,
     };
     let options = Options {
@@ -34,6 +34,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
         retry_base: Duration::from_millis(args.retry_base_ms),
         settle: Duration::from_secs(args.settle_secs),
         per_page: args.per_page,
+        now: Some(now),
     };
     let log: Option<RequestLog> = args
         .verbose
