@@ -581,3 +581,23 @@ fn an_unknown_zone_is_a_usage_error_naming_it() {
     let t = local[0]["last_updated"].as_str().unwrap();
     assert_eq!(utc(t), utc("2023-03-31T07:30:00Z"), "{t}");
 }
+
+#[test]
+fn sync_reads_its_since_in_the_zone() {
+    use crate::support::wp::{Wp, t};
+    // Posts modified at 01:00Z, 02:00Z, … 20:00Z on 2023-03-01.
+    let wp = Wp::start();
+    wp.site().publish_all(1..=20, |id| t(id as i64 * 3600));
+    let since = |zone: &[&str]| {
+        let run = Archive::new();
+        let report = run
+            .sync(&wp.posts_url(), 0)
+            .args(["--json", "--since", "2023-03-01 18:00"])
+            .args(zone)
+            .json();
+        report["posts"].as_u64().unwrap()
+    };
+    // 18:00 in Tokyo is 09:00Z: posts 9 to 20.
+    assert_eq!(since(&["--tz", "Asia/Tokyo"]), 12);
+    assert_eq!(since(&[]), 3, "18:00Z: posts 18 to 20");
+}
