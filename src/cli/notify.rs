@@ -10,10 +10,12 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::answer_args::KindArg;
 use super::args::ArchiveArg;
 use super::output::{self, DocFormat, Kind, Output};
-use super::visible::clean;
+use super::visible::{clean, clean_line};
 use super::{Error, Exit};
 use crate::commands::notify::{self, Delivery, NewSubscription};
 use crate::model::{self, Subscription, Topics};
+use crate::notify::ANSWER_BYTES;
+use crate::notify::payload::Format;
 
 /// Arguments of `healthfeed notify`.
 #[derive(Debug, Args)]
@@ -34,6 +36,8 @@ pub enum Action {
     Remove(RemoveArgs),
     /// Deliver pending events now (every `sync` does this at its end). Exit 7 when some stay pending.
     Send(SendArgs),
+    /// Send one sample event (marked as a test) and show the receiver's answer; exit 7 unless it is a 2xx.
+    Test(TestArgs),
 }
 
 /// The payload `notify add --format` names.
@@ -41,6 +45,23 @@ pub enum Action {
 pub enum PayloadFormat {
     /// `{"healthfeed": 1, "events": [...]}` (see README).
     Json,
+    /// A Slack incoming webhook: `text` and mrkdwn section blocks, one message per run.
+    Slack,
+    /// A Teams Workflows webhook: an Adaptive Card, one message per run.
+    Teams,
+    /// A Discord webhook: `content` and embeds, one message per run.
+    Discord,
+}
+
+impl PayloadFormat {
+    fn format(self) -> Format {
+        match self {
+            PayloadFormat::Json => Format::Json,
+            PayloadFormat::Slack => Format::Slack,
+            PayloadFormat::Teams => Format::Teams,
+            PayloadFormat::Discord => Format::Discord,
+        }
+    }
 }
 
 /// Arguments of `healthfeed notify add`.
@@ -109,6 +130,17 @@ pub struct SendArgs {
     pub archive: ArchiveArg,
 }
 
+/// Arguments of `healthfeed notify test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The subscription's id (from `notify add` or `notify list`).
+    pub id: i64,
+
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+}
+
 impl NotifyArgs {
     /// The `--db` given after the subcommand, if any.
     pub fn archive(&self) -> &ArchiveArg {
@@ -117,6 +149,7 @@ impl NotifyArgs {
             Action::List(a) => &a.archive,
             Action::Remove(a) => &a.archive,
             Action::Send(a) => &a.archive,
+            Action::Test(a) => &a.archive,
         }
     }
 }
@@ -133,15 +166,14 @@ pub(super) fn run(db: &Path, args: NotifyArgs) -> Result<Exit, Error> {
             let delivery = notify::send(db, a.wait)?;
             Ok(undelivered(&delivery))
         }
+        Action::Test(a) => test(db, a.id),
     }
 }
 
 fn add(db: &Path, a: AddArgs) -> Result<Exit, Error> {
     let new = NewSubscription {
         url: a.url,
-        format: match a.format {
-            PayloadFormat::Json => "json".to_owned(),
-        },
+        format: a.format.format(),
         topics: Topics {
             services: a.service,
             kind: a.kind.map(|k| match k {
@@ -166,6 +198,50 @@ fn list(db: &Path, a: &ListArgs) -> Result<Exit, Error> {
         Kind::Machine(_) => output::doc(out, target.kind, &subscriptions),
     })?;
     Ok(Exit::Success)
+}
+
+/// Shows what the receiver answered to a sample event: 0 for a 2xx, else 7.
+fn test(db: &Path, id: i64) -> Result<Exit, Error> {
+    let probe = notify::test(db, id)?;
+    let sent = format!(
+        "sent a {} test notification ({}) to subscription {} ({})",
+        probe.format, probe.key, probe.subscription, probe.url
+    );
+    match probe.answer {
+        Ok(answer) => {
+            let mut text = format!(
+                "{}\nthe receiver answered {}",
+                clean_line(&sent),
+                answer.status
+            );
+            if let Some(reason) = &answer.reason {
+                let _ = write!(text, " {reason}");
+            }
+            text.push('\n');
+            if !answer.body.is_empty() {
+                text.push_str(&clean(&answer.body));
+                if answer.cut {
+                    let _ = write!(text, "… (first {ANSWER_BYTES} bytes)");
+                }
+                text.push('\n');
+            }
+            let mut out = super::stdout();
+            write!(out, "{text}").and_then(|()| out.flush())?;
+            Ok(if answer.accepted() {
+                Exit::Success
+            } else {
+                Exit::Undelivered
+            })
+        }
+        Err(why) => {
+            eprintln!(
+                "healthfeed: {}: no answer: {}",
+                clean_line(&sent),
+                clean_line(&why)
+            );
+            Ok(Exit::Undelivered)
+        }
+    }
 }
 
 /// One line per subscription: id, URL, format, filters, pending, failing.
