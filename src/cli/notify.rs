@@ -218,8 +218,9 @@ fn test(db: &Path, id: i64) -> Result<Exit, Error> {
                 let _ = write!(text, " {reason}");
             }
             text.push('\n');
-            if !answer.body.is_empty() {
-                text.push_str(&clean(&answer.body));
+            let body = answer.body.trim_end_matches(['\r', '\n']);
+            if !body.is_empty() {
+                text.push_str(&clean(body));
                 if answer.cut {
                     let _ = write!(text, "… (first {ANSWER_BYTES} bytes)");
                 }

@@ -4,6 +4,7 @@
 mod answers;
 mod archive;
 mod busy;
+mod chat;
 mod cli;
 mod contract;
 mod counts;

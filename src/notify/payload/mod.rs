@@ -210,8 +210,13 @@ struct Shown<'a> {
 
 impl<'a> Shown<'a> {
     fn of(e: &'a Event) -> Shown<'a> {
-        let status = e.status.as_deref().map(one_line);
-        let status = status.unwrap_or_else(|| "no status".into());
+        // Message Center posts have no status: their classification says what they are.
+        let status = e
+            .status
+            .as_deref()
+            .or(e.classification.as_deref())
+            .map(one_line)
+            .unwrap_or_else(|| "no status".into());
         let change = match (e.event.as_str(), e.previous_status.as_deref()) {
             ("update", Some(before)) if one_line(before) != status => {
                 format!("{} → {status}", one_line(before))
