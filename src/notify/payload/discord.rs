@@ -21,9 +21,8 @@ pub(super) fn body(digest: &Digest) -> String {
         content.push_str(&format!("\nand {more} more: `{}`", escape(&command)));
     }
     let embeds: Vec<Value> = digest
-        .events
+        .shown()
         .iter()
-        .take(super::SHOWN)
         .map(|e| embed(&Shown::of(e)))
         .collect();
     json!({

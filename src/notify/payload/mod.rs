@@ -123,9 +123,16 @@ pub struct Digest {
 }
 
 impl Digest {
+    /// The events written out: the first [`SHOWN`], whatever the caller passed.
+    fn shown(&self) -> &[Event] {
+        &self.events[..self.events.len().min(SHOWN)]
+    }
+
     /// Events not written out.
     pub fn more(&self) -> u64 {
-        self.total.saturating_sub(self.events.len() as u64)
+        self.total
+            .max(self.events.len() as u64)
+            .saturating_sub(self.shown().len() as u64)
     }
 
     /// "and 37 more: healthfeed list --since 2h", when some are not written out.
@@ -339,6 +346,26 @@ mod tests {
     #[test]
     fn values_stay_on_one_line() {
         assert_eq!(one_line("  a\n# b\t\u{1b}c  "), "a # b c");
+    }
+
+    #[test]
+    fn no_more_than_ten_are_written_out_whatever_is_passed() {
+        let now = at("2023-03-31T12:00:00Z");
+        let d = Digest {
+            events: vec![Event::sample(now); 12],
+            total: 0,
+            since: None,
+        };
+        assert_eq!(d.more(), 2);
+        for f in [Format::Slack, Format::Teams, Format::Discord] {
+            let text = body(f, &d);
+            assert!(text.contains("and 2 more: `healthfeed list`"), "{text}");
+            assert_eq!(
+                text.matches("healthfeed test notification").count(),
+                10 + usize::from(f == Format::Slack),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -11,11 +11,11 @@ const TITLE: usize = 300;
 /// The message for `digest`.
 pub(super) fn body(digest: &Digest) -> String {
     let mut blocks = vec![section(format!("*healthfeed*: {}", digest.count()))];
-    for e in &digest.events {
+    for e in digest.shown() {
         blocks.push(section(event(&Shown::of(e))));
     }
     let mut text = format!("healthfeed: {}", digest.count());
-    if let Some(first) = digest.events.first() {
+    if let Some(first) = digest.shown().first() {
         text.push_str(" — ");
         text.push_str(&escape(&clip(&Shown::of(first).headline, TITLE)));
     }

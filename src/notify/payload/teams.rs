@@ -17,7 +17,7 @@ pub(super) fn body(digest: &Digest) -> String {
         "weight": "Bolder", "size": "Medium", "wrap": true
     })];
     let mut actions = Vec::new();
-    for e in &digest.events {
+    for e in digest.shown() {
         let s = Shown::of(e);
         let headline = escape(&clip(&s.headline, TITLE));
         let headline = match &s.link {
