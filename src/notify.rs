@@ -8,7 +8,7 @@
 pub mod payload;
 mod probe;
 
-pub use payload::{PAYLOAD_VERSION, json_body};
+pub use payload::PAYLOAD_VERSION;
 pub use probe::{ANSWER_BYTES, Answer};
 
 use std::thread;
@@ -116,4 +116,12 @@ impl Sender {
             Err(Refused::Rejected(why))
         }
     }
+}
+
+/// The `json` payload around events that are each a JSON object already.
+pub fn json_body(events: &[String]) -> String {
+    format!(
+        "{{\"healthfeed\":{PAYLOAD_VERSION},\"events\":[{}]}}",
+        events.join(",")
+    )
 }

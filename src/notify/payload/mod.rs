@@ -13,6 +13,8 @@ mod teams;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::json_body;
+
 /// The version of the `json` payload's schema (`{"healthfeed": 1, ...}`).
 pub const PAYLOAD_VERSION: u32 = 1;
 
@@ -167,14 +169,6 @@ pub fn since(oldest: DateTime<Utc>, now: DateTime<Utc>) -> String {
     } else {
         format!("{}d", up(86_400))
     }
-}
-
-/// The `json` payload around events that are each a JSON object already.
-pub fn json_body(events: &[String]) -> String {
-    format!(
-        "{{\"healthfeed\":{PAYLOAD_VERSION},\"events\":[{}]}}",
-        events.join(",")
-    )
 }
 
 /// The body of one message in `format`. For `json` it holds the digest's
