@@ -10,12 +10,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::answer_args::KindArg;
 use super::args::ArchiveArg;
 use super::output::{self, DocFormat, Kind, Output};
-use super::visible::{clean, clean_line};
+use super::visible::clean;
 use super::{Error, Exit};
 use crate::commands::notify::{self, Delivery, NewSubscription};
 use crate::model::{self, Subscription, Topics};
-use crate::notify::ANSWER_BYTES;
-use crate::notify::payload::Format;
 
 /// Arguments of `healthfeed notify`.
 #[derive(Debug, Args)]
@@ -54,13 +52,16 @@ pub enum PayloadFormat {
 }
 
 impl PayloadFormat {
-    fn format(self) -> Format {
+    /// The name the archive keeps.
+    fn name(self) -> &'static str {
+        use crate::notify::payload::Format;
         match self {
             PayloadFormat::Json => Format::Json,
             PayloadFormat::Slack => Format::Slack,
             PayloadFormat::Teams => Format::Teams,
             PayloadFormat::Discord => Format::Discord,
         }
+        .name()
     }
 }
 
@@ -173,7 +174,10 @@ pub(super) fn run(db: &Path, args: NotifyArgs) -> Result<Exit, Error> {
 fn add(db: &Path, a: AddArgs) -> Result<Exit, Error> {
     let new = NewSubscription {
         url: a.url,
-        format: a.format.format(),
+        format: match a.format {
+            PayloadFormat::Json => "json".to_owned(),
+            chat => chat.name().to_owned(),
+        },
         topics: Topics {
             services: a.service,
             kind: a.kind.map(|k| match k {
@@ -211,7 +215,7 @@ fn test(db: &Path, id: i64) -> Result<Exit, Error> {
         Ok(answer) => {
             let mut text = format!(
                 "{}\nthe receiver answered {}",
-                clean_line(&sent),
+                super::visible::clean_line(&sent),
                 answer.status
             );
             if let Some(reason) = &answer.reason {
@@ -222,7 +226,7 @@ fn test(db: &Path, id: i64) -> Result<Exit, Error> {
             if !body.is_empty() {
                 text.push_str(&clean(body));
                 if answer.cut {
-                    let _ = write!(text, "… (first {ANSWER_BYTES} bytes)");
+                    let _ = write!(text, "… (first {} bytes)", crate::notify::ANSWER_BYTES);
                 }
                 text.push('\n');
             }
@@ -237,8 +241,8 @@ fn test(db: &Path, id: i64) -> Result<Exit, Error> {
         Err(why) => {
             eprintln!(
                 "healthfeed: {}: no answer: {}",
-                clean_line(&sent),
-                clean_line(&why)
+                super::visible::clean_line(&sent),
+                super::visible::clean_line(&why)
             );
             Ok(Exit::Undelivered)
         }

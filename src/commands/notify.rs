@@ -4,14 +4,17 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Serialize;
 
 use super::Exit;
 use crate::model::{Subscription, Topics};
+use crate::notify::{CHUNK, Refused, Sender, json_body};
+use crate::store::{Store, StoreError, SyncLock};
+
+use crate::notify::Answer;
 use crate::notify::payload::{self, Digest, Event, Format, SHOWN};
-use crate::notify::{Answer, CHUNK, Refused, Sender, json_body};
-use crate::store::{Backlog, Store, StoreError, SyncLock};
+use crate::store::Backlog;
 
 /// Tries of one POST within a run.
 const TRIES: u32 = 3;
@@ -51,8 +54,8 @@ impl Error {
 pub struct NewSubscription {
     /// Where to POST.
     pub url: String,
-    /// The payload format.
-    pub format: Format,
+    /// The payload format's name (`json`, `slack`, `teams`, `discord`).
+    pub format: String,
     /// Which records it hears about.
     pub topics: Topics,
 }
@@ -67,7 +70,7 @@ pub fn add(db: &Path, new: &NewSubscription) -> Result<i64, Error> {
         });
     }
     let mut store = Store::open(db)?;
-    Ok(store.add_subscription(&new.url, new.format.name(), &new.topics, Utc::now())?)
+    Ok(store.add_subscription(&new.url, &new.format, &new.topics, Utc::now())?)
 }
 
 /// Every subscription of the archive at `db`.
@@ -213,11 +216,11 @@ fn deliver_chat(
 }
 
 /// The chat message's content from the outbox's rows.
-fn digest(backlog: &Backlog, now: DateTime<Utc>) -> Digest {
+fn digest(backlog: &Backlog, now: chrono::DateTime<Utc>) -> Digest {
     let oldest = backlog
         .oldest
         .as_deref()
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
     Digest {
         // Stored payloads are the outbox's own JSON; one that does not read
         // back is still counted in `total`, so the summary stays true.
