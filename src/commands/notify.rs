@@ -278,6 +278,8 @@ pub fn test(db: &Path, id: i64) -> Result<Probe, Error> {
         .into_iter()
         .find(|s| s.id == id)
         .ok_or(Error::NotFound(id))?;
+    // A name this version does not know (a newer healthfeed's) gets the
+    // documented schema; the printed line says which format went out.
     let format = Format::from_name(&s.format).unwrap_or(Format::Json);
     let event = Event::sample(Utc::now());
     let key = event.key.clone();
