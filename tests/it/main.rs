@@ -19,6 +19,7 @@ mod lying_servers;
 mod message_center;
 mod not_posts;
 mod notify;
+mod notify_chat;
 mod odd_paths;
 mod output_files;
 mod parse;
