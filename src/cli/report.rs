@@ -1,16 +1,15 @@
-//! `healthfeed report`: flags, the clock and the zone, and where the report goes.
+//! `healthfeed report`: flags, and where the report goes.
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 
 use super::answer_args::KindArg;
-use super::args::ArchiveArg;
-use super::output::{Formats, Kind, Output};
-use super::{Error, Exit};
+use super::args::{ArchiveArg, ZoneArg};
+use super::output::{self, Formats, Kind, Output};
+use super::{Error, Exit, clock};
 use crate::commands::{self, Format, report::Options};
-use crate::model::{BadMonth, BadZone, Classification, Filter, Month, Zone};
+use crate::model::{BadMonth, Classification, Filter, Month};
 
 /// Arguments of `healthfeed report`.
 #[derive(Debug, Args)]
@@ -47,27 +46,8 @@ pub struct ReportArgs {
     pub out: Output<ReportFormat>,
 }
 
-/// `--tz`: the report's own until the shared zone flags replace it.
-#[derive(Debug, Args)]
-pub struct ZoneArg {
-    /// Read the month and show times in ZONE, an IANA name like Asia/Tokyo [default: UTC].
-    #[arg(long = "tz", value_name = "ZONE", value_parser = zone)]
-    pub tz: Option<Zone>,
-}
-
-impl ZoneArg {
-    /// The zone asked for, UTC when none.
-    pub fn zone(&self) -> Zone {
-        self.tz.unwrap_or_default()
-    }
-}
-
 fn month(text: &str) -> Result<Month, BadMonth> {
     Month::parse(text)
-}
-
-fn zone(text: &str) -> Result<Zone, BadZone> {
-    Zone::named(text)
 }
 
 /// `report` formats: a page, Markdown, or the figures as JSON.
@@ -77,7 +57,7 @@ pub enum ReportFormat {
     Html,
     /// Markdown: the same content, charts as tables.
     Md,
-    /// The figures as one JSON document (times UTC).
+    /// The figures as one JSON document (times UTC, or with the offset of a chosen zone).
     Json,
 }
 
@@ -102,25 +82,10 @@ impl Formats for ReportFormat {
     }
 }
 
-/// The clock: `HEALTHFEED_NOW` (RFC 3339) when set, so a test or a rerun can
-/// make last month's report as it was; otherwise the system clock.
-pub(super) fn now() -> Result<DateTime<Utc>, Error> {
-    match std::env::var("HEALTHFEED_NOW") {
-        Ok(text) if !text.trim().is_empty() => DateTime::parse_from_rfc3339(text.trim())
-            .map(|t| t.to_utc())
-            .map_err(|e| {
-                Error::Usage(format!(
-                    "HEALTHFEED_NOW={text:?} is not an RFC 3339 time: {e}"
-                ))
-            }),
-        _ => Ok(Utc::now()),
-    }
-}
-
 pub(super) fn run(db: &Path, args: ReportArgs) -> Result<Exit, Error> {
     let (format, target) = args.out.resolve()?;
-    let now = now()?;
-    let zone = args.zone.zone();
+    let now = clock::now()?;
+    let zone = args.zone.zone()?;
     let month = args
         .month
         .unwrap_or_else(|| Month::of(now, &zone).previous());
@@ -150,16 +115,16 @@ pub(super) fn run(db: &Path, args: ReportArgs) -> Result<Exit, Error> {
         now,
     };
     let report = commands::report::run(db, &options)?;
-    let text = match format {
-        ReportFormat::Html => crate::report::html(&report, &zone)?,
-        ReportFormat::Md => crate::report::markdown(&report, &zone),
-        ReportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report).map_err(std::io::Error::from)?;
-            s.push('\n');
-            s
-        }
+    // Rendered before the file is opened: a failure leaves no half-written report.
+    let page = match format {
+        ReportFormat::Html => Some(crate::report::html(&report, &zone)?),
+        ReportFormat::Md => Some(crate::report::markdown(&report, &zone)),
+        ReportFormat::Json => None,
     };
-    target.write(|out, _| Ok(out.write_all(text.as_bytes())?))?;
+    target.write(|out, _| match &page {
+        Some(page) => Ok(out.write_all(page.as_bytes())?),
+        None => output::json_in(out, &report, &zone),
+    })?;
     if let Some(path) = target.file() {
         eprintln!("healthfeed: wrote the {month} report to {}", path.display());
     }

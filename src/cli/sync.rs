@@ -6,18 +6,26 @@ use std::time::Duration;
 
 use super::output::{self, Kind};
 use super::visible::{clean, clean_line};
-use super::{Error, Exit, SyncArgs, progress};
+use super::{Error, Exit, SyncArgs, clock, progress};
 use crate::commands::count;
 use crate::commands::sync::{self, Options, Progress, Report, RequestLog};
-use crate::model::{MESSAGE_CENTER, MessageState};
+use crate::model::{MESSAGE_CENTER, MessageState, Zone};
 
 pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let machine = target.kind != Kind::Table;
+    let zone = args.zone.zone()?;
+    let now = clock::now()?;
+    let since = match &args.since {
+        Some(text) => {
+            Some(super::when::parse(text, now, &zone).map_err(|e| Error::Usage(e.to_string()))?)
+        }
+        None => None,
+    };
     let options = Options {
         sources: args.sources.clone(),
         full: args.full,
-        since: args.since,
+        since,
         wait: args.wait,
         keep_changes: args.changes || machine,
         timeout: args.timeout,
@@ -26,6 +34,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
         retry_base: Duration::from_millis(args.retry_base_ms),
         settle: Duration::from_secs(args.settle_secs),
         per_page: args.per_page,
+        now: Some(now),
     };
     let log: Option<RequestLog> = args
         .verbose
@@ -77,7 +86,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
         }
     }
     if machine || !args.quiet {
-        target.write(|out, _| print(out, target.kind, &report, &args))?;
+        target.write(|out, _| print(out, target.kind, &report, &args, &zone))?;
     }
     let undelivered = super::notify::undelivered(&report.notifications);
     Ok(if report.ok() {
@@ -96,9 +105,15 @@ fn rejected(post: Option<u64>, reason: &str) -> String {
     }
 }
 
-fn print(out: &mut dyn Write, kind: Kind, report: &Report, args: &SyncArgs) -> Result<(), Error> {
+fn print(
+    out: &mut dyn Write,
+    kind: Kind,
+    report: &Report,
+    args: &SyncArgs,
+    zone: &Zone,
+) -> Result<(), Error> {
     if kind != Kind::Table {
-        return output::doc(out, kind, report);
+        return output::doc_in(out, kind, report, zone);
     }
     if args.changes {
         for c in &report.changes {

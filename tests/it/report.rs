@@ -158,8 +158,15 @@ fn a_zone_moves_the_window_and_the_times_shown() {
     // EX528690 started 2023-03-26T21:10Z: 06:10 the next morning in Tokyo.
     assert!(md.contains("| EX528690 | 2023-03-27 06:10 |"), "{md}");
     let r = report(&a, &["--month", "2023-03", "--tz", "Asia/Tokyo", "--json"]).json();
-    assert_eq!(r["start"], "2023-02-28T15:00:00Z");
+    // JSON carries the chosen zone's offset, as every command's machine output does.
+    assert_eq!(r["start"], "2023-03-01T00:00:00+09:00");
+    assert_eq!(r["moment"], "2023-04-01T00:00:00+09:00");
     assert_eq!(r["this"]["incidents"], 7);
+    // HEALTHFEED_TZ names the zone as --tz does, for the report as for every command.
+    let md = report(&a, &["--month", "2023-03", "--format", "md"])
+        .env("HEALTHFEED_TZ", "Asia/Tokyo")
+        .ok();
+    assert!(md.contains("| EX528690 | 2023-03-27 06:10 |"), "{md}");
 }
 
 #[test]
