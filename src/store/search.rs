@@ -1,5 +1,9 @@
 //! Full-text search: records ranked by their best-matching update, with a snippet.
 //!
+//! English text is matched twice: as typed, and as Porter stems (`mailbox`
+//! finds "mailboxes"). An update's score is the sum of both, so the word as
+//! typed outranks another form of it, and neither index alone decides.
+//!
 //! People type what they remember, not FTS5 syntax, so text that FTS5 refuses
 //! (`"unbalanced`, `AND OR`, `foo*bar(`) is searched again as plain words rather
 //! than failing. Japanese is not split into words by the default tokenizer, so a
@@ -128,11 +132,18 @@ impl Store {
         // (SQLite's sorter orders them faster than FTS5's own `ORDER BY rank`);
         // only the best are then looked up, deduplicated per record and
         // filtered, until the limit is reached.
+        // Porter stems match every exact match too (bar `NOT` of another form),
+        // so an update holding the word as typed scores in both and ranks first.
         let mut ranked = self
             .conn
             .prepare_cached(&format!(
-                "SELECT rowid, bm25(updates_fts, {WEIGHTS}) AS score FROM updates_fts
-                 WHERE updates_fts MATCH ?1 ORDER BY score"
+                "SELECT rowid, sum(score) AS score FROM (
+                   SELECT rowid, bm25(updates_fts, {WEIGHTS}) AS score FROM updates_fts
+                   WHERE updates_fts MATCH ?1
+                   UNION ALL
+                   SELECT rowid, bm25(updates_stem, {WEIGHTS}) FROM updates_stem
+                   WHERE updates_stem MATCH ?1)
+                 GROUP BY rowid ORDER BY score"
             ))
             .map_err(Stop::Sql)?;
         let mut owner = self
@@ -148,11 +159,17 @@ impl Store {
                 clause.sql
             ))
             .map_err(Stop::Sql)?;
+        // The stemmed index marks every form of a word; an update only the
+        // exact index matched (`mailbox NOT mailboxes`) is cut from that one.
         let mut snippet = self
             .conn
             .prepare_cached(&format!(
-                "SELECT snippet(updates_fts, -1, ?1, ?2, '…', {SNIPPET_TOKENS})
-                 FROM updates_fts WHERE updates_fts MATCH ?3 AND rowid = ?4"
+                "SELECT coalesce(
+                   (SELECT snippet(updates_stem, -1, ?1, ?2, '…', {SNIPPET_TOKENS})
+                    FROM updates_stem WHERE updates_stem MATCH ?3 AND rowid = ?4),
+                   (SELECT snippet(updates_fts, -1, ?1, ?2, '…', {SNIPPET_TOKENS})
+                    FROM updates_fts WHERE updates_fts MATCH ?3 AND rowid = ?4),
+                   '')"
             ))
             .map_err(Stop::Sql)?;
         let limit = filter.limit.unwrap_or(u64::MAX);
@@ -325,6 +342,127 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Classification, Fields, Kind, PostRef, RecordId, Status, Update};
+    use crate::store::{Batch, Incoming, Outcome};
+    use chrono::{DateTime, Utc};
+
+    /// An update of `id` titled `title`, carried by post `post`.
+    fn update(id: &str, post: u64, title: &str) -> Update {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        Update {
+            id: RecordId::parse(id).unwrap(),
+            fields: Fields {
+                kind: Kind::Health,
+                service: Some("Exchange Online".into()),
+                title: title.into(),
+                status: Some(Status::parse("serviceDegradation")),
+                classification: Classification::parse("incident"),
+                user_impact: None,
+                last_updated: t("2023-03-29T18:00:00Z"),
+                start_time: t("2023-03-29T07:00:00Z"),
+                end_time: None,
+                action_required_by: None,
+            },
+            message: format!("Title: {title}"),
+            sections: Vec::new(),
+            machine_translation: None,
+            extra_rows: Vec::new(),
+            related_ids: Vec::new(),
+            post: PostRef {
+                id: post,
+                link: None,
+                slug: None,
+                date_gmt: None,
+                modified_gmt: None,
+            },
+        }
+    }
+
+    /// An archive holding three records, one word form each.
+    fn archive(dir: &std::path::Path) -> Store {
+        let mut store = Store::open(&dir.join("a.db")).unwrap();
+        let updates = [
+            update("EX100001", 1, "Users cannot open their mailboxes"),
+            update("EX100002", 2, "Searching a mailbox is slow"),
+            update("EX100003", 3, "Messages were delayed"),
+        ];
+        let jsons: Vec<String> = (1..=3).map(|i| format!("{{\"id\":{i}}}")).collect();
+        let posts = updates
+            .into_iter()
+            .zip(&jsons)
+            .map(|(u, json)| Incoming {
+                json,
+                meta: Some(u.post.clone()),
+                outcome: Outcome::Update(Box::new(u)),
+            })
+            .collect();
+        store
+            .ingest(&Batch {
+                site: "https://example.com",
+                posts,
+                parser_version: 1,
+                fetched_at: Utc::now(),
+                cursor: None,
+            })
+            .unwrap();
+        store
+    }
+
+    /// Record IDs and snippets found for `text`, best first.
+    fn found(store: &Store, text: &str) -> Vec<(String, String)> {
+        let mut hits = Vec::new();
+        store
+            .search(text, &Filter::default(), ("[", "]"), |hit| {
+                hits.push((hit.record.id.to_string(), hit.snippet));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        hits
+    }
+
+    #[test]
+    fn a_word_finds_its_other_forms_and_the_form_typed_ranks_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = archive(dir.path());
+        let mailbox = found(&store, "mailbox");
+        let ids: Vec<&str> = mailbox.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["EX100002", "EX100001"]);
+        assert!(mailbox[1].1.contains("[mailboxes]"), "{mailbox:?}");
+        let ids: Vec<String> = found(&store, "mailboxes")
+            .into_iter()
+            .map(|h| h.0)
+            .collect();
+        assert_eq!(ids, ["EX100001", "EX100002"]);
+        let delays = found(&store, "delays");
+        assert_eq!(delays.len(), 1);
+        assert_eq!(delays[0].0, "EX100003");
+        assert!(delays[0].1.contains("[delayed]"), "{delays:?}");
+        // Only the exact index matches `NOT` another form: still found, with a snippet.
+        let not = found(&store, "mailbox NOT mailboxes");
+        assert_eq!(not.len(), 1, "{not:?}");
+        assert!(not[0].1.contains("[mailbox]"), "{not:?}");
+    }
+
+    #[test]
+    fn an_archive_without_the_stemmed_index_gains_it_at_a_writer_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = archive(dir.path());
+        // Schema 5 as it shipped: no stemmed index.
+        store
+            .conn
+            .execute_batch("DROP TABLE updates_stem; PRAGMA user_version = 5;")
+            .unwrap();
+        drop(store);
+        let path = dir.path().join("a.db");
+        assert!(matches!(
+            Store::open_read_only(&path),
+            Err(StoreError::Old { found: 5, .. })
+        ));
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), 6);
+        let ids: Vec<String> = found(&store, "mailbox").into_iter().map(|h| h.0).collect();
+        assert_eq!(ids, ["EX100002", "EX100001"]);
+    }
 
     #[test]
     fn plain_words_quote_every_character() {

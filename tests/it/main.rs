@@ -24,6 +24,7 @@ mod output_files;
 mod parse;
 mod rejects;
 mod sources;
+mod stemming;
 mod support;
 mod sync;
 mod vocab;
