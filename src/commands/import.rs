@@ -86,7 +86,7 @@ pub fn run(
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
     let mut store = Store::open(db)?;
-    super::heal::run(&mut store)?;
+    let healed = super::heal::run(&mut store)?.healed;
     let store = &mut store;
     let run = store.begin_run("import", Some(&labels(sources)))?;
     let bulk = store.begin_bulk();
@@ -97,6 +97,7 @@ pub fn run(
         .and_then(|mut outcome| {
             // Each record once, from its state before the import to its state after.
             outcome.set_records(store.tally(TallyScope::Run, false)?);
+            outcome.healed = healed;
             Ok(outcome)
         });
     store.end_tally();
