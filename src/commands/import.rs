@@ -99,10 +99,10 @@ pub fn run(
         .and_then(|mut outcome| {
             // Each record once, from its state before the import to its state after.
             outcome.set_records(store.tally(TallyScope::Run, false)?);
-            outcome.healed = healed;
             Ok(outcome)
         });
     store.end_tally();
+    let result = result.map(|outcome| BatchOutcome { healed, ..outcome });
     // Another process holding the archive past the busy timeout would make each
     // write below wait as long again, only to fail the same way: leave the run
     // marked unfinished, and the journal mode to the next open.
