@@ -41,15 +41,25 @@ pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
     Ok(Exit::Success)
 }
 
-/// One line: what the posts did to the archive.
+/// One line: what the posts did to the archive, and what judging old rejects again healed.
 fn summary(o: &BatchOutcome) -> String {
     format!(
-        "{} read: {}, {}, {} unchanged, {}, {} failed",
+        "{} read: {}, {}, {} unchanged, {}, {} failed{}",
         count(o.posts, "post", "posts"),
         count(o.new_records, "new record", "new records"),
         count(o.updated_records, "updated record", "updated records"),
         o.unchanged,
         count(o.not_records, "not a record", "not records"),
-        o.failed
+        o.failed,
+        healed(o.healed)
     )
+}
+
+/// The clause for posts a newer parser made records of before the run; none when none.
+pub(super) fn healed(n: u64) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!("; {} healed from rejects", count(n, "post", "posts"))
+    }
 }

@@ -42,7 +42,8 @@ mod when;
 use std::io::{self, BufWriter};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 
 pub use args::{
     ArchiveArg, Cli, ColorArg, Command, CompletionsArgs, ImportArgs, OutputOnly, PagerArg,
@@ -53,7 +54,7 @@ use crate::commands::{self, Error, Exit};
 
 /// Parses the command line, runs it, and hands the outcome's exit code to the process.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_args();
     let (color, no_pager) = terminal(&cli);
     anstream::ColorChoice::write_global(match color {
         args::ColorWhen::Auto => anstream::ColorChoice::Auto,
@@ -76,6 +77,25 @@ pub fn main() -> ExitCode {
         }
     };
     ExitCode::from(exit.code())
+}
+
+/// The command line as clap reads it, refusing `--db` before `parse`: parse
+/// reads files only, and a user who names an archive for it expects one to
+/// be read or written. HEALTHFEED_DB, set for every command, is not refused.
+fn parse_args() -> Cli {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if matches!(cli.command, Command::Parse(_))
+        && matches.value_source("db") == Some(ValueSource::CommandLine)
+    {
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "parse reads no archive, only the files it is given: drop --db (healthfeed import FILE stores posts in an archive)",
+            )
+            .exit();
+    }
+    cli
 }
 
 /// `--color` and `--no-pager`: given after the command (where the command

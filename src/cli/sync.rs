@@ -133,14 +133,15 @@ fn print(
     }
     writeln!(
         out,
-        "{} fetched: {}, {}, {}, {}, {} failed in {:.1} s",
+        "{} fetched: {}, {}, {}, {}, {} failed in {:.1} s{}",
         count(report.posts, "post", "posts"),
         count(report.new_records, "new record", "new records"),
         count(report.updated_records, "updated record", "updated records"),
         count(report.status_changes, "status change", "status changes"),
         count(report.not_records, "not a record", "not records"),
         report.failed,
-        report.elapsed_ms as f64 / 1000.0
+        report.elapsed_ms as f64 / 1000.0,
+        super::import::healed(report.healed)
     )?;
     Ok(())
 }

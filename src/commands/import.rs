@@ -85,9 +85,11 @@ pub fn run(
     batch: usize,
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<BatchOutcome, Error> {
-    let mut store = Store::open(db)?;
-    super::heal::run(&mut store)?;
-    let store = &mut store;
+    // Said before opening, which creates the file.
+    let created = !db.exists();
+    let mut archive = Store::open(db)?;
+    let healed = super::heal::run(&mut archive)?.healed;
+    let store = &mut archive;
     let run = store.begin_run("import", Some(&labels(sources)))?;
     let bulk = store.begin_bulk();
     let result = store
@@ -101,6 +103,7 @@ pub fn run(
             Ok(outcome)
         });
     store.end_tally();
+    let result = result.map(|outcome| BatchOutcome { healed, ..outcome });
     // Another process holding the archive past the busy timeout would make each
     // write below wait as long again, only to fail the same way: leave the run
     // marked unfinished, and the journal mode to the next open.
@@ -116,6 +119,16 @@ pub fn run(
         // Import drops change lists per batch, so the outcome holds counts only.
         Ok(outcome) => store.finish_run(run, Ok(outcome))?,
         Err(e) => store.finish_run(run, Err::<&BatchOutcome, _>(&super::describe(e)))?,
+    }
+    // An input refused before any post was stored (not posts, not found, not
+    // JSON) made an archive of nothing, which later commands would take for
+    // a real one (and a mistyped --db would litter folders with archives).
+    let refused = matches!(
+        result,
+        Err(Error::Open { .. } | Error::Input { .. } | Error::NotPosts { .. })
+    );
+    if created && refused && !archive.holds_posts()? {
+        archive.discard();
     }
     result
 }

@@ -143,6 +143,10 @@ pub struct Report {
     pub failed: u64,
     /// Existing records whose status at the end differs from before the run.
     pub status_changes: u64,
+    /// Posts an older parser rejected that this one made updates of, before
+    /// the sources were fetched (absent from JSON when none).
+    #[serde(skip_serializing_if = "crate::store::is_zero")]
+    pub healed: u64,
     /// New records and status changes: for each record, its status before the run and after.
     pub changes: Vec<StatusChange>,
     /// Wall time of the run, in milliseconds.
@@ -214,7 +218,7 @@ pub fn run(
     let client = &client;
     let _lock = SyncLock::acquire(db, options.wait)?;
     let mut store = Store::open(db)?;
-    super::heal::run(&mut store)?;
+    let healed = super::heal::run(&mut store)?.healed;
     let mut reports = Vec::new();
     // Each record's change is reported once, from its state when the sync
     // began to its state at the end, however its posts fell into pages.
@@ -242,6 +246,7 @@ pub fn run(
     let notifications = super::notify::deliver(&mut store)?;
     let mut report = summarize(reports, tally, started.elapsed());
     report.notifications = notifications;
+    report.healed = healed;
     Ok(report)
 }
 
@@ -584,6 +589,7 @@ fn summarize(sources: Vec<SourceReport>, tally: RecordTally, elapsed: Duration) 
         not_records: sum(|o| o.not_records),
         failed: sum(|o| o.failed),
         status_changes: tally.status_changes,
+        healed: 0,
         changes: tally.changes,
         elapsed_ms: elapsed.as_millis().try_into().unwrap_or(u64::MAX),
         sources,

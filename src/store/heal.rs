@@ -27,7 +27,8 @@ impl Store {
     /// version's: a post that now parses becomes an update of its record.
     ///
     /// `posts` counts the posts judged again; `failed` and `not_records` those
-    /// still rejected; the record counts say what the healed posts changed.
+    /// still rejected, `healed` those that now parse; the record counts say
+    /// what the healed posts changed.
     pub fn heal(
         &mut self,
         parser_version: u32,
@@ -80,7 +81,7 @@ impl Store {
                     not_record: true, ..
                 } => out.not_records += 1,
                 Outcome::Rejected { .. } => out.failed += 1,
-                Outcome::Update(_) => {}
+                Outcome::Update(_) => out.healed += 1,
             }
             tx.prepare_cached("DELETE FROM rejects WHERE raw_id = ?1")
                 .and_then(|mut s| s.execute(params![post.raw_id]))

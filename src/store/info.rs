@@ -141,6 +141,27 @@ impl Store {
             .map_err(|e| self.err("reading the run log", e))
     }
 
+    /// Whether any post is stored (records and rejects all come from posts; a run log is not content).
+    pub fn holds_posts(&self) -> Result<bool, StoreError> {
+        self.conn
+            .query_row("SELECT EXISTS(SELECT 1 FROM raw_posts)", [], |r| r.get(0))
+            .map_err(|e| self.err("counting posts", e))
+    }
+
+    /// Closes the archive and deletes its file and the journals beside it: for
+    /// a run that created it and then stored nothing, so a refused input
+    /// leaves no empty archive behind. Best effort: the run already failed
+    /// with the reason that matters, and a file left behind is harmless.
+    pub fn discard(self) {
+        let path = self.path.clone();
+        drop(self.conn);
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(&file);
+        }
+    }
+
     /// Logs the start of a run and returns its id for [`Store::finish_run`].
     pub fn begin_run(&self, kind: &str, source: Option<&str>) -> Result<i64, StoreError> {
         self.conn

@@ -41,6 +41,7 @@ pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version, sqlite_version};
 pub use search::SearchOutcome;
 pub use sources::{Named, SourceState, SyncLock};
+pub(crate) use tally::is_zero;
 pub use tally::{BatchOutcome, RecordTally, StatusChange, TallyScope};
 
 /// What went wrong with the archive file.

@@ -185,6 +185,19 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_pending ON events(subscription_id, id) WHERE delivered_at IS NULL;
 "#,
+    // 6: word forms. `search mailbox` should find "mailboxes" and `delays`
+    // "delayed": a second index over the same columns, its words reduced to
+    // their Porter stems. The unstemmed index stays, so a record holding the
+    // very word typed ranks above one holding only another form of it.
+    // Rebuilt from the updates already stored, so an existing archive can
+    // search word forms as soon as a writer has opened it.
+    r#"
+CREATE VIRTUAL TABLE IF NOT EXISTS updates_stem USING fts5(
+    record_id, service, title, user_impact, message,
+    content='updates', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+);
+INSERT INTO updates_stem(updates_stem) VALUES ('rebuild');
+"#,
 ];
 
 /// The step in code that follows migration `i`'s SQL, for what SQL alone cannot do.

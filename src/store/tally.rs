@@ -55,10 +55,20 @@ pub struct BatchOutcome {
     pub failed: u64,
     /// Existing records whose status changed.
     pub status_changes: u64,
+    /// Posts an older parser rejected that this one made updates of, judged
+    /// again before the run (absent from JSON when none, as in every run but
+    /// the first after an upgrade).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub healed: u64,
     /// New records and status changes, for `--changes`; callers that only
     /// count may clear it after each batch to keep memory flat.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<StatusChange>,
+}
+
+/// For serde: a count of zero is left out.
+pub(crate) fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl BatchOutcome {
@@ -71,6 +81,7 @@ impl BatchOutcome {
         self.not_records += other.not_records;
         self.failed += other.failed;
         self.status_changes += other.status_changes;
+        self.healed += other.healed;
         self.changes.extend(other.changes);
     }
 

@@ -120,3 +120,29 @@ fn an_old_reject_that_still_fails_is_refiled_once_by_the_current_parser() {
     assert_eq!(summary["new_records"], 0, "{summary}");
     assert_eq!(count(&a, "SELECT count(*) FROM rejects"), 1);
 }
+
+#[test]
+fn the_run_that_heals_old_rejects_counts_them_in_its_summary() {
+    let a = Archive::new();
+    rejected_by_version_2(
+        &a,
+        &[
+            "health-unparseable-date-13-45-2023.json",
+            "message-center-12-hour-times-january-2023.json",
+        ],
+    );
+    // One of the two now parses: the summary says so, beside the file's own counts.
+    let out = a
+        .cmd(["import"])
+        .arg(fixture("seed-dz534539-servicerestored.json"))
+        .ok();
+    assert_eq!(
+        out.trim_end(),
+        "1 post read: 1 new record, 0 updated records, 0 unchanged, 0 not records, 0 failed; 1 post healed from rejects"
+    );
+    let runs = a.cmd(["status", "--json"]).json();
+    assert_eq!(runs["last_run"]["summary"]["healed"], 1, "{runs}");
+    // Nothing left to heal: the next run's summary has no such count.
+    let summary = a.import(fixture("seed-dz534539-servicerestored.json"));
+    assert!(summary.get("healed").is_none(), "{summary}");
+}

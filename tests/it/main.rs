@@ -26,6 +26,7 @@ mod parse;
 mod rejects;
 mod report;
 mod sources;
+mod stemming;
 mod support;
 mod sync;
 mod vocab;

@@ -232,7 +232,7 @@ fn an_archive_of_schema_2_upgrades_and_reparse_fills_the_new_columns() {
         .conn()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5); // the current schema: 5 since notifications (was 4)
+    assert_eq!(version, 6); // the current schema: 6 since the stemmed index (was 5)
     a.cmd(["reparse"]).ok();
     let answer = a.cmd(["query", "--format", "ndjson", "MC938271"]).json();
     assert_eq!(answer["action_required_by"], "2025-01-31T08:00:00Z");

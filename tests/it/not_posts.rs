@@ -11,6 +11,8 @@ fn json_that_holds_no_posts_is_refused_naming_the_file_and_what_was_expected() {
         ("strings.ndjson", "\"a\"\n\"b\"\n"),
     ] {
         let a = Archive::new();
+        // The archive file exists already: a refused import keeps it, with nothing of the input.
+        drop(a.conn());
         let file = a.write(name, text);
         let out = a.cmd(["import"]).arg(&file).fails(3);
         assert!(out.stderr.contains(name), "{}", out.stderr);
@@ -29,6 +31,38 @@ fn json_that_holds_no_posts_is_refused_naming_the_file_and_what_was_expected() {
             .unwrap();
         assert_eq!(stored, 0, "{name}: nothing of it is stored");
     }
+}
+
+#[test]
+fn a_refused_import_leaves_no_archive_where_there_was_none() {
+    let a = Archive::new();
+    let file = a.write("object.json", "{\"foo\":1}");
+    let out = a.cmd(["import"]).arg(&file).fails(3);
+    assert!(
+        out.stderr.contains("holds no WordPress posts"),
+        "{}",
+        out.stderr
+    );
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut path = a.db().as_os_str().to_owned();
+        path.push(suffix);
+        assert!(
+            !std::path::Path::new(&path).exists(),
+            "{path:?} left behind"
+        );
+    }
+    // A missing input is refused the same way; readers still find no archive.
+    a.cmd(["import"]).arg(a.dir().join("missing.json")).fails(3);
+    assert!(!a.db().exists());
+    assert!(a.cmd(["list"]).fails(5).stderr.contains("no archive at"));
+    // An input with a post among other JSON makes the archive, as before.
+    let seed = std::fs::read_to_string(fixture("seed-dz534539-servicerestored.json")).unwrap();
+    let mixed = a.write("mixed.json", format!("[7, {}]", seed.trim()));
+    a.cmd(["import"]).arg(&mixed).ok();
+    assert!(a.db().exists());
+    // And an archive that exists is never removed by a refused input.
+    a.cmd(["import"]).arg(&file).fails(3);
+    assert!(a.db().exists());
 }
 
 #[test]

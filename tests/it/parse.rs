@@ -368,3 +368,21 @@ proptest! {
         check_post_907(&with_content(seed_post(), &parts.concat()))?;
     }
 }
+
+#[test]
+fn an_archive_named_for_parse_is_a_usage_error() {
+    let seed = fixture("seed-dz534539-servicerestored.json");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let out = cmd(["--db"]).arg(&db).arg("parse").arg(&seed).fails(2);
+    assert!(
+        out.stderr.contains("parse reads no archive"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+    assert!(!db.exists());
+    // HEALTHFEED_DB is set for every command; parse just does not read it.
+    cmd(["parse"]).arg(&seed).env("HEALTHFEED_DB", &db).ok();
+    assert!(!db.exists());
+}
