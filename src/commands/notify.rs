@@ -2,7 +2,7 @@
 //! their events from the outbox (also run at the end of every `sync`).
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde::Serialize;
@@ -128,13 +128,14 @@ impl Delivery {
 pub fn send(db: &Path, wait: Duration) -> Result<Delivery, Error> {
     let _lock = SyncLock::acquire(db, wait)?;
     let mut store = Store::open(db)?;
-    Ok(deliver(&mut store)?)
+    Ok(deliver(&mut store, None)?)
 }
 
 /// Delivers every subscription's pending events, oldest first, in POSTs of at
 /// most [`CHUNK`] events; a 2xx marks a chunk delivered. Storing never waits
-/// on this: a receiver that fails keeps its events for the next run.
-pub fn deliver(store: &mut Store) -> Result<Delivery, StoreError> {
+/// on this: a receiver that fails keeps its events for the next run. No retry
+/// waits past `deadline` (the end of a sync's `--max-time`).
+pub fn deliver(store: &mut Store, deadline: Option<Instant>) -> Result<Delivery, StoreError> {
     let mut delivery = Delivery::default();
     let subscriptions = store.subscriptions()?;
     let waiting: Vec<_> = subscriptions
@@ -145,7 +146,7 @@ pub fn deliver(store: &mut Store) -> Result<Delivery, StoreError> {
         return Ok(delivery);
     }
     let sender = match Sender::new(TRIES, BACKOFF) {
-        Ok(sender) => sender,
+        Ok(sender) => sender.until(deadline),
         Err(e) => {
             for s in waiting {
                 delivery.undelivered.push(Undelivered {

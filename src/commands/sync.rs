@@ -235,7 +235,8 @@ pub fn run(
     let tally = store.tally(TallyScope::Run, options.keep_changes)?;
     store.end_tally();
     // After every source is stored: a slow or failing receiver never delays storing.
-    let notifications = super::notify::deliver(&mut store)?;
+    let deadline = options.max_time.map(|limit| started + limit);
+    let notifications = super::notify::deliver(&mut store, deadline)?;
     let mut report = summarize(reports, tally, started.elapsed());
     report.notifications = notifications;
     Ok(report)

@@ -7,6 +7,7 @@ mod busy;
 mod cli;
 mod contract;
 mod counts;
+mod delivery;
 mod discover;
 mod escapes;
 mod exit_codes;
