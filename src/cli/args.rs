@@ -144,10 +144,15 @@ pub enum Command {
     ))]
     Export(ExportArgs),
 
-    /// Show what the archive holds and how the last run went.
+    /// Show what the archive holds and how the last run went; with --max-age, check that syncs and notifications still work.
+    ///
+    /// With --max-age, exit 8 and one line per problem on stderr when no sync
+    /// succeeded within that time (or a source tried within it did not), or a
+    /// subscription is failing or has had events pending longer; silent and
+    /// exit 0 otherwise (unless --json).
     #[command(after_help = examples!(
         "healthfeed status", "counts, sources and the last run";
-        "healthfeed status --json", "the same, for a monitoring check";
+        "healthfeed status --max-age 1h", "from cron: exit 8 with one line per problem when syncs or notifications stopped working";
     ))]
     Status(StatusArgs),
 
@@ -257,6 +262,10 @@ pub struct StatusArgs {
     /// Paging.
     #[command(flatten)]
     pub pager: PagerArg,
+
+    /// Check instead of report: exit 8 when no sync succeeded within TIME (30m, 1h, 1d), or a subscription is failing or has had events pending longer.
+    #[arg(long, value_name = "TIME", value_parser = super::when::positive_span)]
+    pub max_age: Option<Duration>,
 }
 
 /// The output flags alone, for commands that take nothing else.

@@ -7,6 +7,7 @@
 
 mod columns;
 mod filter;
+mod freshness;
 mod fts;
 mod heal;
 mod info;
@@ -33,6 +34,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use crate::exit::Exit;
 
 pub use filter::Filter;
+pub use freshness::{Deliveries, Freshness, SourceSync};
 pub use info::{ArchiveStatus, RunInfo, SourceInfo};
 pub use ingest::{Batch, Incoming, Outcome};
 pub use outbox::Pending;

@@ -14,7 +14,7 @@ use crate::support::wp::{Wp, t};
 use crate::support::{Archive, Cmd};
 
 /// How the receiver answers one request.
-enum Answer {
+pub enum Answer {
     /// This status, with `Retry-After: VALUE` when given.
     Status(u16, Option<String>),
     /// Tells the test the request is held, then answers 200 once the test says so.
@@ -32,14 +32,14 @@ struct Seen {
 }
 
 /// A webhook on 127.0.0.1 answering by script, then 200 to everything.
-struct Hook {
-    url: String,
+pub struct Hook {
+    pub url: String,
     script: Arc<Mutex<VecDeque<Answer>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Hook {
-    fn start() -> Hook {
+    pub fn start() -> Hook {
         let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", server.server_addr().to_ip().unwrap());
         let script: Arc<Mutex<VecDeque<Answer>>> = Arc::default();
@@ -77,7 +77,7 @@ impl Hook {
         Hook { url, script, seen }
     }
 
-    fn then(&self, answer: Answer) {
+    pub fn then(&self, answer: Answer) {
         self.script.lock().unwrap().push_back(answer);
     }
 

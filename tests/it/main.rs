@@ -18,6 +18,7 @@ mod honest;
 mod hostile;
 mod lying_servers;
 mod message_center;
+mod monitor;
 mod not_posts;
 mod notify;
 mod odd_paths;
