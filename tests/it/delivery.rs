@@ -17,6 +17,8 @@ use crate::support::{Archive, Cmd};
 pub enum Answer {
     /// This status, with `Retry-After: VALUE` when given.
     Status(u16, Option<String>),
+    /// This status, with `Retry-After` as the HTTP date this many seconds after answering.
+    StatusUntil(u16, i64),
     /// Tells the test the request is held, then answers 200 once the test says so.
     Hold {
         held: mpsc::Sender<()>,
@@ -63,6 +65,13 @@ impl Hook {
                             r.add_header(header.unwrap());
                         }
                         r
+                    }
+                    Some(Answer::StatusUntil(code, secs)) => {
+                        let at = chrono::Utc::now() + chrono::TimeDelta::seconds(secs);
+                        let date = at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+                        let header =
+                            tiny_http::Header::from_bytes(&b"Retry-After"[..], date.as_bytes());
+                        tiny_http::Response::empty(code).with_header(header.unwrap())
                     }
                     Some(Answer::Hold { held, release }) => {
                         let _ = held.send(());
@@ -153,10 +162,8 @@ fn a_429_with_retry_after_in_seconds_is_waited_for_then_delivered_once() {
 fn a_retry_after_http_date_is_waited_for_too() {
     let hook = Hook::start();
     let (a, wp) = subscribed(&hook);
-    // Two seconds ahead, in whole seconds: at least one second away when it arrives.
-    let at = chrono::Utc::now() + chrono::TimeDelta::seconds(2);
-    let date = at.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-    hook.then(Answer::Status(503, Some(date)));
+    // Three seconds ahead, cut to whole seconds: still over a second away when read.
+    hook.then(Answer::StatusUntil(503, 3));
     wp.site().publish(10, t(600));
     sync(&a, &wp).ok();
     let seen = hook.seen();
