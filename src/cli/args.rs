@@ -315,9 +315,16 @@ pub struct SyncArgs {
     #[arg(long, value_name = "TIME", default_value = "0", value_parser = super::when::span)]
     pub wait: Duration,
 
-    /// Also print one line per new record and per status change.
+    /// Also print one line per new record and per status change (Last Updated and link included).
     #[arg(long, conflicts_with = "json")]
     pub changes: bool,
+
+    /// Which changes --changes (and --json) lists, as `notify add` takes them; storing is unaffected.
+    #[command(
+        flatten,
+        next_help_heading = "Which changes to list (--changes, --json; storing is unaffected)"
+    )]
+    pub changes_of: super::topics::TopicArgs,
 
     /// Print nothing but errors.
     #[arg(short, long, conflicts_with_all = ["json", "changes", "verbose"])]

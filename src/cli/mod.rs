@@ -34,6 +34,7 @@ mod stats;
 mod status;
 mod sync;
 mod table;
+mod topics;
 mod visible;
 mod when;
 

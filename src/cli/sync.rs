@@ -26,6 +26,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
         retry_base: Duration::from_millis(args.retry_base_ms),
         settle: Duration::from_secs(args.settle_secs),
         per_page: args.per_page,
+        changes_of: args.changes_of.topics(),
     };
     let log: Option<RequestLog> = args
         .verbose
@@ -108,7 +109,11 @@ fn print(out: &mut dyn Write, kind: Kind, report: &Report, args: &SyncArgs) -> R
                 c.to.as_deref()
                     .unwrap_or(MessageState::of(c.closed).as_str());
             let service = c.service.as_deref().unwrap_or(MESSAGE_CENTER);
-            let line = format!("{}  {from} → {to}  {service}  {}", c.id, c.title);
+            let link = c.link.as_deref().unwrap_or("-");
+            let line = format!(
+                "{}  {from} → {to}  {service}  {}  {}  {link}",
+                c.id, c.title, c.last_updated
+            );
             writeln!(out, "{}", clean_line(&line))?;
         }
     }

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::Exit;
-use crate::model::{Subscription, Topics};
+use crate::model::{Subscription, Topics, UnknownWord};
 use crate::notify::{CHUNK, Refused, Sender, json_body};
 use crate::store::{Store, StoreError, SyncLock};
 
@@ -26,6 +26,9 @@ pub enum Error {
     /// No subscription has this id.
     #[error("no subscription {0}: `healthfeed notify list` shows them")]
     NotFound(i64),
+    /// A filter names a status or classification nobody uses.
+    #[error(transparent)]
+    Word(#[from] UnknownWord),
     /// The URL cannot take a POST.
     #[error("{url:?} is not an http:// or https:// URL")]
     BadUrl {
@@ -40,7 +43,7 @@ impl Error {
         match self {
             Error::Store(e) => e.exit(),
             Error::NotFound(_) => Exit::NotFound,
-            Error::BadUrl { .. } => Exit::Usage,
+            Error::BadUrl { .. } | Error::Word(_) => Exit::Usage,
         }
     }
 }
@@ -66,6 +69,10 @@ pub fn add(db: &Path, new: &NewSubscription) -> Result<i64, Error> {
         });
     }
     let mut store = Store::open(db)?;
+    // A typo would make a subscription that silently never hears of anything.
+    if let Some(word) = store.unknown_topic_word(&new.topics)? {
+        return Err(Error::Word(word));
+    }
     Ok(store.add_subscription(&new.url, &new.format, &new.topics, Utc::now())?)
 }
 

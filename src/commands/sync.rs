@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::Exit;
 use super::notify::Delivery;
 use crate::fetch::{self, Client, Cursor, FetchError, Identity, Page, PostsUrl, Source};
-use crate::model::{PostRef, site_name};
+use crate::model::{PostRef, Topics, UnknownWord, site_name};
 use crate::pipeline;
 use crate::store::{
     BatchOutcome, Incoming, Named, Outcome, RecordTally, StatusChange, Store, StoreError, SyncLock,
@@ -53,6 +53,9 @@ pub struct Options {
     pub settle: Duration,
     /// Posts per request (1-100).
     pub per_page: u32,
+    /// Which new records and status changes the report lists (`--changes`
+    /// with filters); storing, counts and notifications are unaffected.
+    pub changes_of: Topics,
 }
 
 impl Default for Options {
@@ -71,6 +74,7 @@ impl Default for Options {
             retry_base: http.backoff_base,
             settle: http.settle,
             per_page: http.per_page,
+            changes_of: Topics::default(),
         }
     }
 }
@@ -165,6 +169,9 @@ pub enum Error {
     /// A source is not a usable URL, or the HTTP client could not be set up.
     #[error(transparent)]
     Source(#[from] FetchError),
+    /// A filter of the changes names a status or classification nobody uses.
+    #[error(transparent)]
+    Word(#[from] UnknownWord),
 }
 
 impl Error {
@@ -173,6 +180,7 @@ impl Error {
         match self {
             Error::Store(e) => e.exit(),
             Error::Source(e) => e.exit(),
+            Error::Word(_) => Exit::Usage,
         }
     }
 }
@@ -211,6 +219,9 @@ pub fn run(
     let client = &client;
     let _lock = SyncLock::acquire(db, options.wait)?;
     let mut store = Store::open(db)?;
+    if let Some(word) = store.unknown_topic_word(&options.changes_of)? {
+        return Err(Error::Word(word));
+    }
     super::heal::run(&mut store)?;
     let mut reports = Vec::new();
     // Each record's change is reported once, from its state when the sync
@@ -232,7 +243,16 @@ pub fn run(
         }
         reports.push(report);
     }
-    let tally = store.tally(TallyScope::Run, options.keep_changes)?;
+    let mut tally = store.tally(TallyScope::Run, options.keep_changes)?;
+    tally.changes.retain(|c| {
+        let topics = &options.changes_of;
+        topics.matches(
+            c.kind,
+            c.service.as_deref(),
+            &c.classification,
+            c.to.as_deref(),
+        )
+    });
     store.end_tally();
     // After every source is stored: a slow or failing receiver never delays storing.
     let deadline = options.max_time.map(|limit| started + limit);

@@ -36,6 +36,14 @@ pub struct StatusChange {
     /// Whether the record is over after the batch; for Message Center, whether
     /// its End Time had passed when the batch was written.
     pub closed: bool,
+    /// Service health or Message Center.
+    pub kind: Kind,
+    /// The record's classification after the batch.
+    pub classification: String,
+    /// Its Last Updated after the batch (RFC 3339 UTC).
+    pub last_updated: String,
+    /// The post that carries its current update.
+    pub link: Option<String>,
 }
 
 /// What a batch changed.
@@ -143,7 +151,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT t.id, {update}, {status}, r.current_update_id, r.status, r.service, r.title,
-               r.kind, r.end_time, r.closed
+               r.kind, r.end_time, r.closed, r.classification, r.last_updated, r.link
              FROM temp.tally_records t JOIN records r ON r.id = t.id {only} ORDER BY t.id"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
@@ -187,6 +195,10 @@ impl Store {
                 service: row.get(5).map_err(fail)?,
                 title: row.get(6).map_err(fail)?,
                 closed: is_closed(kind, end_time, stored, now),
+                kind,
+                classification: row.get(10).map_err(fail)?,
+                last_updated: row.get(11).map_err(fail)?,
+                link: row.get(12).map_err(fail)?,
             });
         }
         Ok(out)

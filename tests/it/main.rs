@@ -4,6 +4,7 @@
 mod answers;
 mod archive;
 mod busy;
+mod changes;
 mod cli;
 mod contract;
 mod counts;
