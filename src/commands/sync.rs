@@ -53,8 +53,7 @@ pub struct Options {
     pub settle: Duration,
     /// Posts per request (1-100).
     pub per_page: u32,
-    /// Which new records and status changes the report lists (`--changes`
-    /// with filters); storing, counts and notifications are unaffected.
+    /// Which changes the report lists; storing, counts and events are unaffected.
     pub changes_of: Topics,
 }
 
@@ -244,15 +243,7 @@ pub fn run(
         reports.push(report);
     }
     let mut tally = store.tally(TallyScope::Run, options.keep_changes)?;
-    tally.changes.retain(|c| {
-        let topics = &options.changes_of;
-        topics.matches(
-            c.kind,
-            c.service.as_deref(),
-            &c.classification,
-            c.to.as_deref(),
-        )
-    });
+    tally.changes.retain(|c| c.heard_by(&options.changes_of));
     store.end_tally();
     // After every source is stored: a slow or failing receiver never delays storing.
     let deadline = options.max_time.map(|limit| started + limit);

@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::columns::opt_time;
 use super::state::is_closed;
 use super::{Store, StoreError};
-use crate::model::{Kind, RecordId};
+use crate::model::{Kind, RecordId, Topics};
 
 /// A record whose status changed (or that appeared) in a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,6 +44,19 @@ pub struct StatusChange {
     pub last_updated: String,
     /// The post that carries its current update.
     pub link: Option<String>,
+}
+
+impl StatusChange {
+    /// Whether a subscription with these filters would hear of this change
+    /// (`sync --changes` narrows its lines by the same rule).
+    pub fn heard_by(&self, topics: &Topics) -> bool {
+        topics.matches(
+            self.kind,
+            self.service.as_deref(),
+            &self.classification,
+            self.to.as_deref(),
+        )
+    }
 }
 
 /// What a batch changed.
