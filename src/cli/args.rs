@@ -319,13 +319,6 @@ pub struct SyncArgs {
     #[arg(long, conflicts_with = "json")]
     pub changes: bool,
 
-    /// Which changes --changes (and --json) lists, as `notify add` takes them; storing is unaffected.
-    #[command(
-        flatten,
-        next_help_heading = "Which changes to list (--changes, --json; storing is unaffected)"
-    )]
-    pub changes_of: super::topics::TopicArgs,
-
     /// Print nothing but errors.
     #[arg(short, long, conflicts_with_all = ["json", "changes", "verbose"])]
     pub quiet: bool,
@@ -361,4 +354,12 @@ pub struct SyncArgs {
     /// Posts per request (1-100); for tests.
     #[arg(long, hide = true, default_value_t = 100)]
     pub per_page: u32,
+
+    /// Which changes --changes (and --json) lists, as `notify add` takes them; storing is unaffected.
+    // Last: a help heading holds for every flag after it.
+    #[command(
+        flatten,
+        next_help_heading = "Which changes to list (--changes, --json; storing is unaffected)"
+    )]
+    pub changes_of: super::topics::TopicArgs,
 }
