@@ -2,7 +2,14 @@
 //! retried a few times within the run when trying again may help.
 //!
 //! Knows HTTP and nothing of the archive: [`crate::commands::notify`] reads
-//! the outbox, hands bodies here and marks what a receiver accepted.
+//! the outbox, hands bodies here and marks what a receiver accepted. The
+//! bodies themselves are [`payload`]'s, which knows no HTTP either.
+
+pub mod payload;
+mod probe;
+
+pub use payload::PAYLOAD_VERSION;
+pub use probe::{ANSWER_BYTES, Answer};
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -12,9 +19,6 @@ use reqwest::StatusCode;
 
 use crate::describe::describe;
 use crate::fetch::retry_after;
-
-/// The version of the `json` payload's schema (`{"healthfeed": 1, ...}`).
-pub const PAYLOAD_VERSION: u32 = 1;
 
 /// Most events in one POST.
 pub const CHUNK: usize = 100;

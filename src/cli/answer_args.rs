@@ -5,10 +5,13 @@
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 
-use super::args::{ArchiveArg, ColorArg, PagerArg};
+use super::args::{ArchiveArg, ColorArg, PagerArg, ZoneArg};
 use super::output::{DocFormat, ExportFormat, Output, RowFormat, StatsFormat};
 
-use crate::model::{Classification, Filter, Kind, MessageState, Order, RecordId, SortKey, Status};
+use crate::commands::Error;
+use crate::model::{
+    Classification, Filter, Kind, MessageState, Month, Order, RecordId, SortKey, Status, Zone,
+};
 
 /// Arguments of `healthfeed query`.
 #[derive(Debug, Args)]
@@ -16,6 +19,10 @@ pub struct QueryArgs {
     /// The archive.
     #[command(flatten)]
     pub archive: ArchiveArg,
+
+    /// The zone times are shown and read in.
+    #[command(flatten)]
+    pub zone: ZoneArg,
 
     /// Record IDs, any case (DZ534539 mc883199).
     #[arg(required = true, value_name = "ID")]
@@ -65,20 +72,21 @@ pub struct FilterArgs {
     #[arg(long, value_name = "CLASS")]
     pub classification: Option<String>,
 
-    /// Last updated at or after WHEN: 2023-03-29, 2023-03, 2023-03-29T07:00:00Z, or an age (30m, 12h, 7d, 2w).
+    /// Last updated at or after WHEN: 2023-03-29, 2023-03, 2023-03-29T07:00:00Z, or an age (30m, 12h, 7d, 2w); dates and times without an offset are in --tz.
     #[arg(long, value_name = "WHEN", value_parser = when)]
-    pub since: Option<DateTime<Utc>>,
+    pub since: Option<String>,
 
     /// Last updated before WHEN (same forms as --since).
     #[arg(long, value_name = "WHEN", value_parser = when)]
-    pub until: Option<DateTime<Utc>>,
+    pub until: Option<String>,
 }
 
 impl FilterArgs {
-    /// The plain filter the commands take; `--limit` is each command's own
-    /// (`stats` has none), so the caller adds it.
-    pub fn to_filter(&self) -> Filter {
-        Filter {
+    /// The plain filter the commands take, its dates read in `zone` and its
+    /// ages and Message Center states judged at `now`; `--limit` is each
+    /// command's own (`stats` has none), so the caller adds it.
+    pub fn to_filter(&self, zone: &Zone, now: DateTime<Utc>) -> Result<Filter, Error> {
+        Ok(Filter {
             service: self.service.clone(),
             statuses: self
                 .status
@@ -101,15 +109,73 @@ impl FilterArgs {
                 KindArg::Message => Kind::Message,
             }),
             classification: self.classification.as_deref().map(Classification::parse),
-            since: self.since,
-            until: self.until,
+            since: at(self.since.as_deref(), zone, now)?,
+            until: at(self.until.as_deref(), zone, now)?,
             started_since: None,
             started_until: None,
             limit: None,
             order: Order::default(),
-            now: None,
-        }
+            now: Some(now),
+        })
     }
+}
+
+/// Report windows by Start Time: `list`, `stats` and `export` (and `report`).
+#[derive(Debug, Args)]
+pub struct WindowArgs {
+    /// Only records that started at or after WHEN (the forms of --since, read in --tz).
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub started_since: Option<String>,
+
+    /// Only records that started before WHEN (the forms of --since, read in --tz).
+    #[arg(long, value_name = "WHEN", value_parser = when)]
+    pub started_until: Option<String>,
+
+    /// Only records that started in this month in --tz: short for --started-since and --started-until.
+    #[arg(long, value_name = "YYYY-MM", value_parser = month,
+          conflicts_with_all = ["started_since", "started_until"])]
+    pub month: Option<Month>,
+}
+
+impl WindowArgs {
+    /// Narrows `filter` to the window asked for (see [`started_window`]).
+    pub fn apply(&self, filter: &mut Filter, zone: &Zone, now: DateTime<Utc>) -> Result<(), Error> {
+        let (since, until) = started_window(
+            self.month,
+            self.started_since.as_deref(),
+            self.started_until.as_deref(),
+            zone,
+            now,
+        )?;
+        filter.started_since = since;
+        filter.started_until = until;
+        Ok(())
+    }
+}
+
+/// A Start Time window: at or after the first, before the second; either may be open.
+pub type Window = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// The Start Time window `[since, until)` of a month, or of two `--since`-like
+/// times, in `zone`: the one place these flags become instants, for every
+/// command that selects by when records started.
+pub fn started_window(
+    month: Option<Month>,
+    since: Option<&str>,
+    until: Option<&str>,
+    zone: &Zone,
+    now: DateTime<Utc>,
+) -> Result<Window, Error> {
+    if let Some(month) = month {
+        return Ok((Some(month.start(zone)), Some(month.end(zone))));
+    }
+    Ok((at(since, zone, now)?, at(until, zone, now)?))
+}
+
+/// A `--since`-like value as an instant (the text was checked when parsed).
+fn at(text: Option<&str>, zone: &Zone, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, Error> {
+    text.map(|t| super::when::parse(t, now, zone).map_err(|e| Error::Usage(e.to_string())))
+        .transpose()
 }
 
 /// `--sort` and `--reverse`, shared by `list` and `export` (the same store query).
@@ -174,9 +240,17 @@ pub struct ListArgs {
     #[command(flatten)]
     pub archive: ArchiveArg,
 
+    /// The zone times are shown and read in.
+    #[command(flatten)]
+    pub zone: ZoneArg,
+
     /// Which records.
     #[command(flatten)]
     pub filters: FilterArgs,
+
+    /// Which records, by when they started.
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// At most N records, the most recently updated first (or the first by --sort).
     #[arg(long, value_name = "N")]
@@ -205,6 +279,10 @@ pub struct SearchArgs {
     /// The archive.
     #[command(flatten)]
     pub archive: ArchiveArg,
+
+    /// The zone times are shown and read in.
+    #[command(flatten)]
+    pub zone: ZoneArg,
 
     /// Words to find (several words: all must match). FTS5 syntax works too
     /// (OR, NOT, "a phrase", prefix*, title:word); text that is not valid
@@ -241,9 +319,17 @@ pub struct StatsArgs {
     #[command(flatten)]
     pub archive: ArchiveArg,
 
+    /// The zone times are shown and read in.
+    #[command(flatten)]
+    pub zone: ZoneArg,
+
     /// Which records.
     #[command(flatten)]
     pub filters: FilterArgs,
+
+    /// Which records, by when they started.
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// Format and destination.
     #[command(flatten)]
@@ -265,9 +351,17 @@ pub struct ExportArgs {
     #[command(flatten)]
     pub archive: ArchiveArg,
 
+    /// The zone times are shown and read in.
+    #[command(flatten)]
+    pub zone: ZoneArg,
+
     /// Which records (or, with --updates, which updates).
     #[command(flatten)]
     pub filters: FilterArgs,
+
+    /// Which records, by when they started.
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// At most N rows (records, or with --updates updates), the most recently updated first (or by --sort).
     #[arg(long, value_name = "N")]
@@ -302,7 +396,14 @@ pub struct ExportArgs {
     pub no_formula_escape: bool,
 }
 
-/// `--since` / `--until` for every command: the one time parser, against the clock.
-pub(super) fn when(text: &str) -> Result<DateTime<Utc>, super::when::BadWhen> {
-    super::when::parse(text, Utc::now())
+/// `--since` / `--until` for every command: checked here, so a typo is a
+/// usage error at once; read later, in the zone and at the moment asked.
+pub(super) fn when(text: &str) -> Result<String, super::when::BadWhen> {
+    super::when::parse(text, Utc::now(), &Zone::utc())?;
+    Ok(text.to_owned())
+}
+
+/// `--month`.
+fn month(text: &str) -> Result<Month, crate::model::BadMonth> {
+    Month::parse(text)
 }

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 use super::output::{DocFormat, Output, ParseFormat};
@@ -68,6 +67,18 @@ pub struct ColorArg {
     /// When to colour: auto (a terminal that takes colour; NO_COLOR, CLICOLOR and CLICOLOR_FORCE are honoured), always, never [default: --color before the command, else auto].
     #[arg(long = "color", value_name = "WHEN")]
     pub when: Option<ColorWhen>,
+}
+
+/// `--tz` and `--local` on each command that shows or reads times (and only there).
+#[derive(Debug, Args)]
+pub struct ZoneArg {
+    /// Show times in ZONE and read dates in it, an IANA name like Asia/Tokyo or Europe/Berlin; JSON, NDJSON and CSV then carry its offset [default: HEALTHFEED_TZ, else UTC].
+    #[arg(long = "tz", value_name = "ZONE", conflicts_with = "local")]
+    pub tz: Option<String>,
+
+    /// Show times in this system's time zone and read dates in it (as --tz with its name).
+    #[arg(long)]
+    pub local: bool,
 }
 
 /// `--no-pager` on each command whose output may be long (and only there).
@@ -234,6 +245,10 @@ pub struct ImportArgs {
     #[command(flatten)]
     pub archive: ArchiveArg,
 
+    /// The zone times are shown and read in.
+    #[command(flatten)]
+    pub zone: ZoneArg,
+
     /// Files of saved REST JSON (a post, an array of posts, or NDJSON); `-` for standard input.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -254,6 +269,10 @@ pub struct StatusArgs {
     /// The archive.
     #[command(flatten)]
     pub archive: ArchiveArg,
+
+    /// The zone times are shown and read in.
+    #[command(flatten)]
+    pub zone: ZoneArg,
 
     /// Format and destination.
     #[command(flatten)]
@@ -299,6 +318,10 @@ pub struct SyncArgs {
     #[command(flatten)]
     pub archive: ArchiveArg,
 
+    /// The zone times are shown and read in.
+    #[command(flatten)]
+    pub zone: ZoneArg,
+
     /// A site URL (the posts route is found) or a full posts URL; repeatable.
     #[arg(long = "source", value_name = "URL", default_value = crate::commands::sync::DEFAULT_SOURCE)]
     pub sources: Vec<String>,
@@ -307,9 +330,9 @@ pub struct SyncArgs {
     #[arg(long)]
     pub full: bool,
 
-    /// Walk posts modified at or after WHEN (2024-01-01, a date-time, or an age like 30d): bounds a first or --full backfill, and reaches back before the last sync's mark.
+    /// Walk posts modified at or after WHEN (2024-01-01, a date-time, or an age like 30d; read in --tz): bounds a first or --full backfill, and reaches back before the last sync's mark.
     #[arg(long, value_name = "WHEN", value_parser = super::answer_args::when)]
-    pub since: Option<DateTime<Utc>>,
+    pub since: Option<String>,
 
     /// Wait up to this long for another sync of the same archive to finish (30s, 5m; 0: not at all).
     #[arg(long, value_name = "TIME", default_value = "0", value_parser = super::when::span)]

@@ -2,11 +2,9 @@
 
 use std::path::Path;
 
-use chrono::Utc;
-
 use super::answer_args::ExportArgs;
 use super::output::Kind;
-use super::{Error, Exit};
+use super::{Error, Exit, clock};
 use crate::commands::{self, count, export::Config};
 
 pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
@@ -15,7 +13,10 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
     let Kind::Machine(format) = target.kind else {
         return Err(Error::Usage("export writes CSV, JSON or NDJSON".to_owned()));
     };
-    let mut filter = args.filters.to_filter();
+    let zone = args.zone.zone()?;
+    let now = clock::now()?;
+    let mut filter = args.filters.to_filter(&zone, now)?;
+    args.window.apply(&mut filter, &zone, now)?;
     filter.limit = args.limit;
     filter.order = args.sort.to_order();
     let config = Config {
@@ -25,7 +26,8 @@ pub(super) fn run(db: &Path, args: ExportArgs) -> Result<Exit, Error> {
         updates: args.updates,
         columns: args.columns,
         bom: args.bom,
-        now: Utc::now(),
+        now,
+        zone,
     };
     match target.file() {
         Some(path) => {

@@ -11,6 +11,7 @@ use crate::commands::{self, BatchOutcome, Input, count};
 
 pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
+    let zone = args.zone.zone()?;
     let inputs: Vec<Input> = args.files.into_iter().map(Input).collect();
     // A spinner with the count and rate on a terminal; nothing in a pipe or from cron.
     let bar = (target.kind == Kind::Table && io::stderr().is_terminal()).then(progress::counter);
@@ -35,7 +36,7 @@ pub(super) fn run(db: &Path, args: ImportArgs) -> Result<Exit, Error> {
     let outcome = outcome?;
     target.write(|out, _| match target.kind {
         Kind::Table => Ok(writeln!(out, "{}", summary(&outcome))?),
-        Kind::Machine(_) => output::doc(out, target.kind, &outcome),
+        Kind::Machine(_) => output::doc_in(out, target.kind, &outcome, &zone),
     })?;
     Ok(Exit::Success)
 }

@@ -18,6 +18,7 @@ macro_rules! examples {
 
 mod answer_args;
 mod args;
+mod clock;
 mod discover;
 mod export;
 mod import;

@@ -34,6 +34,8 @@ pub enum Action {
     Remove(RemoveArgs),
     /// Deliver pending events now (every `sync` does this at its end). Exit 7 when some stay pending.
     Send(SendArgs),
+    /// Send one sample event (marked as a test) and show the receiver's answer; exit 7 unless it is a 2xx.
+    Test(TestArgs),
 }
 
 /// The payload `notify add --format` names.
@@ -41,6 +43,26 @@ pub enum Action {
 pub enum PayloadFormat {
     /// `{"healthfeed": 1, "events": [...]}` (see README).
     Json,
+    /// A Slack incoming webhook: `text` and mrkdwn section blocks, one message per run.
+    Slack,
+    /// A Teams Workflows webhook: an Adaptive Card, one message per run.
+    Teams,
+    /// A Discord webhook: `content` and embeds, one message per run.
+    Discord,
+}
+
+impl PayloadFormat {
+    /// The name the archive keeps.
+    fn name(self) -> &'static str {
+        use crate::notify::payload::Format;
+        match self {
+            PayloadFormat::Json => Format::Json,
+            PayloadFormat::Slack => Format::Slack,
+            PayloadFormat::Teams => Format::Teams,
+            PayloadFormat::Discord => Format::Discord,
+        }
+        .name()
+    }
 }
 
 /// Arguments of `healthfeed notify add`.
@@ -97,6 +119,17 @@ pub struct SendArgs {
     pub archive: ArchiveArg,
 }
 
+/// Arguments of `healthfeed notify test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// The subscription's id (from `notify add` or `notify list`).
+    pub id: i64,
+
+    /// The archive.
+    #[command(flatten)]
+    pub archive: ArchiveArg,
+}
+
 impl NotifyArgs {
     /// The `--db` given after the subcommand, if any.
     pub fn archive(&self) -> &ArchiveArg {
@@ -105,6 +138,7 @@ impl NotifyArgs {
             Action::List(a) => &a.archive,
             Action::Remove(a) => &a.archive,
             Action::Send(a) => &a.archive,
+            Action::Test(a) => &a.archive,
         }
     }
 }
@@ -121,6 +155,7 @@ pub(super) fn run(db: &Path, args: NotifyArgs) -> Result<Exit, Error> {
             let delivery = notify::send(db, a.wait)?;
             Ok(undelivered(&delivery))
         }
+        Action::Test(a) => test(db, a.id),
     }
 }
 
@@ -129,6 +164,7 @@ fn add(db: &Path, a: AddArgs) -> Result<Exit, Error> {
         url: a.url,
         format: match a.format {
             PayloadFormat::Json => "json".to_owned(),
+            chat => chat.name().to_owned(),
         },
         topics: a.topics.topics(),
     };
@@ -146,6 +182,51 @@ fn list(db: &Path, a: &ListArgs) -> Result<Exit, Error> {
         Kind::Machine(_) => output::doc(out, target.kind, &subscriptions),
     })?;
     Ok(Exit::Success)
+}
+
+/// Shows what the receiver answered to a sample event: 0 for a 2xx, else 7.
+fn test(db: &Path, id: i64) -> Result<Exit, Error> {
+    let probe = notify::test(db, id)?;
+    let sent = format!(
+        "sent a {} test notification ({}) to subscription {} ({})",
+        probe.format, probe.key, probe.subscription, probe.url
+    );
+    match probe.answer {
+        Ok(answer) => {
+            let mut text = format!(
+                "{}\nthe receiver answered {}",
+                super::visible::clean_line(&sent),
+                answer.status
+            );
+            if let Some(reason) = &answer.reason {
+                let _ = write!(text, " {reason}");
+            }
+            text.push('\n');
+            let body = answer.body.trim_end_matches(['\r', '\n']);
+            if !body.is_empty() {
+                text.push_str(&clean(body));
+                if answer.cut {
+                    let _ = write!(text, "… (first {} bytes)", crate::notify::ANSWER_BYTES);
+                }
+                text.push('\n');
+            }
+            let mut out = super::stdout();
+            write!(out, "{text}").and_then(|()| out.flush())?;
+            Ok(if answer.accepted() {
+                Exit::Success
+            } else {
+                Exit::Undelivered
+            })
+        }
+        Err(why) => {
+            eprintln!(
+                "healthfeed: {}: no answer: {}",
+                super::visible::clean_line(&sent),
+                super::visible::clean_line(&why)
+            );
+            Ok(Exit::Undelivered)
+        }
+    }
 }
 
 /// One line per subscription: id, URL, format, filters, pending, failing.

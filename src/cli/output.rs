@@ -13,6 +13,7 @@ use clap::{Args, ValueEnum};
 use super::table::Paint;
 use super::visible::Visible;
 use crate::commands::{self, Error, Format};
+use crate::model::Zone;
 
 /// What a format is, whatever command offers it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +246,47 @@ pub fn json(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Er
 pub fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), Error> {
     serde_json::to_writer(&mut *out, value).map_err(io::Error::from)?;
     out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// [`doc`], its times in `zone` when the zone was chosen (see [`crate::export::rezone`]).
+pub fn doc_in(
+    out: &mut dyn Write,
+    kind: Kind,
+    value: &impl serde::Serialize,
+    zone: &Zone,
+) -> Result<(), Error> {
+    match kind {
+        Kind::Machine(Format::Ndjson) => json_line_in(out, value, zone),
+        _ => json_in(out, value, zone),
+    }
+}
+
+/// [`json`], its times in `zone` when the zone was chosen.
+pub fn json_in(
+    out: &mut dyn Write,
+    value: &impl serde::Serialize,
+    zone: &Zone,
+) -> Result<(), Error> {
+    if !zone.explicit {
+        return json(out, value);
+    }
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::from)?;
+    writeln!(out, "{}", crate::export::rezone(&text, zone))?;
+    Ok(())
+}
+
+/// [`json_line`], its times in `zone` when the zone was chosen.
+pub fn json_line_in(
+    out: &mut dyn Write,
+    value: &impl serde::Serialize,
+    zone: &Zone,
+) -> Result<(), Error> {
+    if !zone.explicit {
+        return json_line(out, value);
+    }
+    let text = serde_json::to_string(value).map_err(io::Error::from)?;
+    writeln!(out, "{}", crate::export::rezone(&text, zone))?;
     Ok(())
 }
 

@@ -3,21 +3,20 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use chrono::Utc;
-
 use super::answer_args::QueryArgs;
 use super::output::{self, Kind};
 use super::table::{Paint, human_minutes, minute};
 use super::visible::{clean, clean_line};
-use super::{Error, Exit};
+use super::{Error, Exit, clock};
 use crate::commands::query::{Answer, Found};
 use crate::commands::{self, Format, count};
-use crate::model::{MessageState, Related, Status};
+use crate::model::{MessageState, Related, Status, Zone};
 
 pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let target = target.paged();
-    let found = commands::query::run(db, &args.ids, args.translation, Utc::now())?;
+    let zone = args.zone.zone()?;
+    let found = commands::query::run(db, &args.ids, args.translation, clock::now()?)?;
     let mut answers = Vec::new();
     let mut exit = Exit::Success;
     for item in found {
@@ -39,10 +38,10 @@ pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
     target.write(|out, paint| {
         match target.kind {
             // One document: the answers as an array, whatever their number.
-            Kind::Machine(Format::Json) => output::json(out, &answers)?,
+            Kind::Machine(Format::Json) => output::json_in(out, &answers, &zone)?,
             Kind::Machine(_) => {
                 for answer in &answers {
-                    output::json_line(out, answer)?;
+                    output::json_line_in(out, answer, &zone)?;
                 }
             }
             Kind::Table => {
@@ -50,7 +49,7 @@ pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
                     if i > 0 {
                         writeln!(out)?;
                     }
-                    out.write_all(render_answer(answer, paint).as_bytes())?;
+                    out.write_all(render_answer(answer, paint, &zone).as_bytes())?;
                 }
             }
         }
@@ -60,7 +59,8 @@ pub(super) fn run(db: &Path, args: QueryArgs) -> Result<Exit, Error> {
 }
 
 /// The human-readable answer for one record.
-fn render_answer(a: &Answer, paint: Paint) -> String {
+fn render_answer(a: &Answer, paint: Paint, zone: &Zone) -> String {
+    let at = |t: chrono::DateTime<chrono::Utc>| format!("{} {}", minute(t, zone), zone.name());
     let d = &a.detail;
     let r = &d.record;
     let mut s = String::new();
@@ -96,19 +96,19 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
     if let Some(impact) = &r.user_impact {
         field("user impact", &clean(impact));
     }
-    field("start", &format!("{} UTC", minute(r.start_time)));
+    field("start", &at(r.start_time));
     match r.end_time {
-        Some(end) => field("end", &format!("{} UTC", minute(end))),
+        Some(end) => field("end", &at(end)),
         None => field("end", "-"),
     }
     if let Some(by) = r.action_required_by {
-        field("action by", &format!("{} UTC", minute(by)));
+        field("action by", &at(by));
     }
     if let Some(minutes) = a.duration_minutes {
         let label = if a.ongoing { "ongoing for" } else { "lasted" };
         field(label, &human_minutes(minutes as f64));
     }
-    field("last updated", &format!("{} UTC", minute(r.last_updated)));
+    field("last updated", &at(r.last_updated));
     if let Some(link) = &r.link {
         field("link", &clean_line(link));
     }
@@ -127,14 +127,15 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
 
     let _ = writeln!(
         s,
-        "\n{} ({} {}, oldest first)",
+        "\n{} ({} {}, oldest first) · times in {}",
         paint.bold("Timeline"),
         d.timeline.len(),
         if d.timeline.len() == 1 {
             "update"
         } else {
             "updates"
-        }
+        },
+        zone.name()
     );
     for (i, step) in d.timeline.iter().enumerate() {
         let status = step.status.as_ref().map_or("-", Status::as_str);
@@ -142,7 +143,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
         let _ = writeln!(
             s,
             "  {}  {}",
-            paint.dim(&minute(step.last_updated)),
+            paint.dim(&minute(step.last_updated, zone)),
             paint.status(step.status.as_ref(), closed, status)
         );
         if step.implausible {
@@ -159,7 +160,7 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
             let show = |v: &Option<crate::model::FieldValue>| match (c.field, v) {
                 (_, None) => "-".to_owned(),
                 ("title", Some(t)) => format!("\u{201c}{t}\u{201d}"),
-                (_, Some(crate::model::FieldValue::Time(t))) => minute(*t),
+                (_, Some(crate::model::FieldValue::Time(t))) => minute(*t, zone),
                 (_, Some(v)) => v.to_string(),
             };
             let show = |v: &Option<crate::model::FieldValue>| clean_line(&show(v)).into_owned();
@@ -202,8 +203,8 @@ fn render_answer(a: &Answer, paint: Paint) -> String {
                 s,
                 "  {}",
                 paint.dim(&format!(
-                    "(of the {} UTC update; later posts had none)",
-                    minute(translation.last_updated)
+                    "(of the {} update; later posts had none)",
+                    at(translation.last_updated)
                 ))
             );
         }

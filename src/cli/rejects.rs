@@ -8,6 +8,7 @@ use super::output::{Kind, Output, RowFormat};
 use super::table::{self, Paint, cols, cut, pad};
 use super::{Error, Exit};
 use crate::commands::{self, Rows};
+use crate::model::Zone;
 use crate::model::{Reject, Verdict};
 
 /// Arguments of `healthfeed rejects`.
@@ -16,6 +17,10 @@ pub struct RejectsArgs {
     /// The archive.
     #[command(flatten)]
     pub archive: super::args::ArchiveArg,
+
+    /// The zone times are shown in.
+    #[command(flatten)]
+    pub zone: super::args::ZoneArg,
 
     /// Format and destination.
     #[command(flatten)]
@@ -33,8 +38,9 @@ pub struct RejectsArgs {
 pub(super) fn run(db: &Path, args: RejectsArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let target = target.paged();
+    let zone = args.zone.zone()?;
     if let Kind::Machine(format) = target.kind {
-        target.write(|out, _| commands::rejects::run(db, Rows::Machine { format, out }))?;
+        target.write(|out, _| commands::rejects::run(db, Rows::Machine { format, out, zone }))?;
         return Ok(Exit::Success);
     }
     let mut rejects = Vec::new();
@@ -46,7 +52,7 @@ pub(super) fn run(db: &Path, args: RejectsArgs) -> Result<Exit, Error> {
         }),
     )?;
     target.write(|out, paint| {
-        Ok(out.write_all(render(&rejects, paint, target.width()).as_bytes())?)
+        Ok(out.write_all(render(&rejects, paint, target.width(), &zone).as_bytes())?)
     })?;
     if count == 0 {
         eprintln!("healthfeed: no rejected posts");
@@ -54,19 +60,29 @@ pub(super) fn run(db: &Path, args: RejectsArgs) -> Result<Exit, Error> {
     Ok(Exit::Success)
 }
 
-const HEADERS: [&str; 5] = ["MODIFIED", "POST", "VERDICT", "SOURCE", "REASON"];
+/// The headers; MODIFIED names the zone its times are in.
+fn headers(zone: &Zone) -> [String; 5] {
+    [
+        table::time_header("MODIFIED", zone),
+        "POST".to_owned(),
+        "VERDICT".to_owned(),
+        "SOURCE".to_owned(),
+        "REASON".to_owned(),
+    ]
+}
 
 /// The shortest a reason is cut to before columns are dropped instead.
 const REASON_MIN: usize = 30;
 
 /// The table: every column at its natural width, the reason taking what is
 /// left; on a narrow terminal SOURCE goes first, then MODIFIED.
-fn render(rejects: &[Reject], paint: Paint, width: Option<usize>) -> String {
+fn render(rejects: &[Reject], paint: Paint, width: Option<usize>, zone: &Zone) -> String {
     if rejects.is_empty() {
         return String::new();
     }
-    let rows: Vec<[String; 5]> = rejects.iter().map(cells).collect();
-    let mut widths = HEADERS.map(cols);
+    let rows: Vec<[String; 5]> = rejects.iter().map(|r| cells(r, zone)).collect();
+    let headers = headers(zone);
+    let mut widths = headers.each_ref().map(|h| cols(h));
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cols(cell));
@@ -109,7 +125,7 @@ fn render(rejects: &[Reject], paint: Paint, width: Option<usize>) -> String {
         }
         parts.join("  ")
     };
-    let mut out = line(&HEADERS.map(str::to_owned), true);
+    let mut out = line(&headers, true);
     out.push('\n');
     for row in &rows {
         out.push_str(&line(row, false));
@@ -119,9 +135,10 @@ fn render(rejects: &[Reject], paint: Paint, width: Option<usize>) -> String {
 }
 
 /// The text cells of one reject: modified, post id, verdict, source, reason.
-fn cells(r: &Reject) -> [String; 5] {
+fn cells(r: &Reject, zone: &Zone) -> [String; 5] {
     [
-        r.modified_gmt.map_or_else(|| "-".to_owned(), table::minute),
+        r.modified_gmt
+            .map_or_else(|| "-".to_owned(), |t| table::minute(t, zone)),
         r.post_id.map_or_else(|| "-".to_owned(), |p| p.to_string()),
         r.verdict.as_str().to_owned(),
         r.source.clone(),
@@ -153,12 +170,12 @@ mod tests {
             reject(901, Verdict::NotARecord, "post 901: not a record"),
         ];
         let paint = Paint::for_stdout();
-        let wide = render(&rejects, paint, None);
+        let wide = render(&rejects, paint, None, &Zone::utc());
         assert!(wide.contains("SOURCE") && wide.contains(long), "{wide}");
-        let narrow = render(&rejects, paint, Some(70));
+        let narrow = render(&rejects, paint, Some(70), &Zone::utc());
         assert!(!narrow.contains("SOURCE"), "{narrow}");
         assert!(narrow.lines().all(|l| cols(l) <= 70), "{narrow}");
         assert!(narrow.contains("not-a-record"), "{narrow}");
-        assert_eq!(render(&[], paint, Some(80)), "");
+        assert_eq!(render(&[], paint, Some(80), &Zone::utc()), "");
     }
 }

@@ -4,9 +4,9 @@ use std::path::Path;
 
 use super::answer_args::SearchArgs;
 use super::output::Kind;
-use super::table::{self, minute};
+use super::table::{self, minute_marked};
 use super::visible::clean;
-use super::{Error, Exit};
+use super::{Error, Exit, clock};
 use crate::commands::{self, Rows};
 
 /// Where the store marks matched words: private-use characters no terminal
@@ -16,12 +16,14 @@ const MARKS: (&str, &str) = ("\u{e000}", "\u{e001}");
 pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let target = target.paged();
-    let mut filter = args.filters.to_filter();
+    let zone = args.zone.zone()?;
+    let now = clock::now()?;
+    let mut filter = args.filters.to_filter(&zone, now)?;
     filter.limit = args.limit;
     let text = args.text.join(" ");
     let outcome = target.write(|out, paint| match target.kind {
         Kind::Machine(format) => {
-            let rows = Rows::Machine { format, out };
+            let rows = Rows::Machine { format, out, zone };
             Ok(commands::search::run(db, &text, &filter, MARKS, rows)?)
         }
         Kind::Table => {
@@ -29,14 +31,10 @@ pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
             let (open, close) = paint.marks();
             let mut show = |hit: crate::model::Hit| {
                 let r = &hit.record;
-                let cells = table::record_cells(r);
-                let head = format!(
-                    "{}  {}  {}  {}  ",
-                    r.id,
-                    cells[1],
-                    cells[2],
-                    minute(r.last_updated)
-                );
+                let cells = table::record_cells(r, &zone);
+                // No header says the zone here: each time carries it.
+                let updated = minute_marked(r.last_updated, &zone);
+                let head = format!("{}  {}  {}  {updated}  ", r.id, cells[1], cells[2]);
                 let title = match width {
                     Some(w) => table::cut(&cells[5], w.saturating_sub(table::cols(&head)).max(20)),
                     None => cells[5].clone(),
@@ -51,7 +49,7 @@ pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
                     paint.bold(r.id.as_str()),
                     paint.status(r.status.as_ref(), r.closed, &cells[1]),
                     cells[2],
-                    paint.dim(&minute(r.last_updated)),
+                    paint.dim(&updated),
                     title
                 )?;
                 writeln!(out, "    {snippet}")

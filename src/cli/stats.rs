@@ -7,22 +7,26 @@ use super::answer_args::StatsArgs;
 use super::output::Kind;
 use super::table::{self, Paint, human_minutes};
 use super::visible::clean_line;
-use super::{Error, Exit};
+use super::{Error, Exit, clock};
 use crate::commands;
-use crate::model::{MESSAGE_CENTER, Stats};
+use crate::model::{MESSAGE_CENTER, Stats, Zone};
 
 pub(super) fn run(db: &Path, args: StatsArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let target = target.paged();
-    let stats = commands::stats::run(db, &args.filters.to_filter())?;
+    let zone = args.zone.zone()?;
+    let now = clock::now()?;
+    let mut filter = args.filters.to_filter(&zone, now)?;
+    args.window.apply(&mut filter, &zone, now)?;
+    let stats = commands::stats::run(db, &filter, &zone)?;
     target.write(|out, paint| match target.kind {
         Kind::Machine(format) => commands::stats::write(&stats, format, out),
-        Kind::Table => Ok(out.write_all(render(&stats, paint).as_bytes())?),
+        Kind::Table => Ok(out.write_all(render(&stats, paint, &zone).as_bytes())?),
     })?;
     Ok(Exit::Success)
 }
 
-fn render(st: &Stats, paint: Paint) -> String {
+fn render(st: &Stats, paint: Paint, zone: &Zone) -> String {
     let records = if st.records == 1 { "record" } else { "records" };
     let mut s = format!("{} {records}\n", paint.bold(&st.records.to_string()));
     let sections = [
@@ -31,6 +35,7 @@ fn render(st: &Stats, paint: Paint) -> String {
         ("By classification", &st.by_classification, "-"),
         ("By month of start", &st.by_month, "-"),
     ];
+    let month_title = format!("By month of start ({})", zone.name());
     let name = |key: &Option<String>, none: &'static str| match key {
         Some(key) => clean_line(key).into_owned(),
         None => none.to_owned(),
@@ -42,6 +47,12 @@ fn render(st: &Stats, paint: Paint) -> String {
         .max()
         .unwrap_or(0);
     for (title, counts, none) in sections {
+        // Months are counted on the zone's calendar: say which.
+        let title = if std::ptr::eq(counts, &st.by_month) {
+            &month_title
+        } else {
+            title
+        };
         let _ = writeln!(s, "\n{}", paint.bold(title));
         for c in counts {
             let name = name(&c.key, none);

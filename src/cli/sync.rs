@@ -5,19 +5,28 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::output::{self, Kind};
+use super::table::minute_marked;
 use super::visible::{clean, clean_line};
-use super::{Error, Exit, SyncArgs, progress};
+use super::{Error, Exit, SyncArgs, clock, progress};
 use crate::commands::count;
 use crate::commands::sync::{self, Options, Progress, Report, RequestLog};
-use crate::model::{MESSAGE_CENTER, MessageState};
+use crate::model::{MESSAGE_CENTER, MessageState, Zone};
 
 pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
     let machine = target.kind != Kind::Table;
+    let zone = args.zone.zone()?;
+    let now = clock::now()?;
+    let since = match &args.since {
+        Some(text) => {
+            Some(super::when::parse(text, now, &zone).map_err(|e| Error::Usage(e.to_string()))?)
+        }
+        None => None,
+    };
     let options = Options {
         sources: args.sources.clone(),
         full: args.full,
-        since: args.since,
+        since,
         wait: args.wait,
         keep_changes: args.changes || machine,
         timeout: args.timeout,
@@ -26,6 +35,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
         retry_base: Duration::from_millis(args.retry_base_ms),
         settle: Duration::from_secs(args.settle_secs),
         per_page: args.per_page,
+        now: Some(now),
         changes_of: args.changes_of.topics(),
     };
     let log: Option<RequestLog> = args
@@ -78,7 +88,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
         }
     }
     if machine || !args.quiet {
-        target.write(|out, _| print(out, target.kind, &report, &args))?;
+        target.write(|out, _| print(out, target.kind, &report, &args, &zone))?;
     }
     let undelivered = super::notify::undelivered(&report.notifications);
     Ok(if report.ok() {
@@ -97,9 +107,15 @@ fn rejected(post: Option<u64>, reason: &str) -> String {
     }
 }
 
-fn print(out: &mut dyn Write, kind: Kind, report: &Report, args: &SyncArgs) -> Result<(), Error> {
+fn print(
+    out: &mut dyn Write,
+    kind: Kind,
+    report: &Report,
+    args: &SyncArgs,
+    zone: &Zone,
+) -> Result<(), Error> {
     if kind != Kind::Table {
-        return output::doc(out, kind, report);
+        return output::doc_in(out, kind, report, zone);
     }
     if args.changes {
         for c in &report.changes {
@@ -110,9 +126,14 @@ fn print(out: &mut dyn Write, kind: Kind, report: &Report, args: &SyncArgs) -> R
                     .unwrap_or(MessageState::of(c.closed).as_str());
             let service = c.service.as_deref().unwrap_or(MESSAGE_CENTER);
             let link = c.link.as_deref().unwrap_or("-");
+            // On the reader's wall clock, naming the zone: no header says it here.
+            let updated = chrono::DateTime::parse_from_rfc3339(&c.last_updated).map_or_else(
+                |_| c.last_updated.clone(),
+                |t| minute_marked(t.to_utc(), zone),
+            );
             let line = format!(
-                "{}  {from} → {to}  {service}  {}  {}  {link}",
-                c.id, c.title, c.last_updated
+                "{}  {from} → {to}  {service}  {}  {updated}  {link}",
+                c.id, c.title
             );
             writeln!(out, "{}", clean_line(&line))?;
         }

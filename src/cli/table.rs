@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::visible::{clean, clean_line};
-use crate::model::{MESSAGE_CENTER, MessageState, Record, Status};
+use crate::model::{MESSAGE_CENTER, MessageState, Record, Status, Zone};
 
 /// Whether to colour, decided once from standard output.
 #[derive(Debug, Clone, Copy)]
@@ -121,9 +121,21 @@ pub fn pad(text: &str, shown: &str, width: usize) -> String {
     format!("{shown}{}", " ".repeat(fill))
 }
 
-/// A time as the tables show it: `2023-03-29 07:00`, UTC.
-pub fn minute(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M").to_string()
+/// A time as the tables show it: `2023-03-29 07:00` on the wall clock of
+/// `zone` (whose name the table says once, in a header or heading).
+pub fn minute(t: DateTime<Utc>, zone: &Zone) -> String {
+    zone.local(t).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// [`minute`] with the zone's abbreviation (`2023-03-29 16:00 JST`), for
+/// lines no header explains; daylight-saving time shows (`CEST`, `EDT`).
+pub fn minute_marked(t: DateTime<Utc>, zone: &Zone) -> String {
+    zone.local(t).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// A column header for times, naming the zone: `LAST UPDATED (Asia/Tokyo)`.
+pub fn time_header(name: &str, zone: &Zone) -> String {
+    format!("{name} ({})", zone.name())
 }
 
 /// A duration in minutes as `3d 4h`, `10h 15m` or `45m`.
@@ -138,7 +150,7 @@ pub fn human_minutes(minutes: f64) -> String {
 }
 
 /// The text cells of a record row in `list`: id, status, service, start, last updated, title.
-pub fn record_cells(r: &Record) -> [String; 6] {
+pub fn record_cells(r: &Record, zone: &Zone) -> [String; 6] {
     let status = match &r.status {
         Some(s) => clean_line(s.as_str()).into_owned(),
         None => MessageState::of(r.closed).as_str().to_owned(),
@@ -149,8 +161,8 @@ pub fn record_cells(r: &Record) -> [String; 6] {
         r.service
             .as_deref()
             .map_or_else(|| MESSAGE_CENTER.to_owned(), |s| clean_line(s).into_owned()),
-        minute(r.start_time),
-        minute(r.last_updated),
+        minute(r.start_time, zone),
+        minute(r.last_updated, zone),
         clean_line(&r.title).into_owned(),
     ]
 }
@@ -158,7 +170,17 @@ pub fn record_cells(r: &Record) -> [String; 6] {
 /// Rows buffered to size the columns before the first line is written.
 const SIZING_ROWS: usize = 200;
 
-const HEADERS: [&str; 6] = ["ID", "STATUS", "SERVICE", "START", "LAST UPDATED", "TITLE"];
+/// The `list` headers; the two times name the zone they are in.
+fn headers(zone: &Zone) -> [String; 6] {
+    [
+        "ID".to_owned(),
+        "STATUS".to_owned(),
+        "SERVICE".to_owned(),
+        time_header("START", zone),
+        time_header("LAST UPDATED", zone),
+        "TITLE".to_owned(),
+    ]
+}
 
 /// The `list` table: sized from its first rows, then streamed.
 pub struct RecordTable<W: Write> {
@@ -167,6 +189,7 @@ pub struct RecordTable<W: Write> {
     width: Option<usize>,
     pending: Vec<Record>,
     layout: Option<Layout>,
+    zone: Zone,
 }
 
 /// Which columns show, and how wide each is (the last column takes what is left).
@@ -176,14 +199,15 @@ struct Layout {
 }
 
 impl<W: Write> RecordTable<W> {
-    /// A table written to `out`, fitted to `width` columns when known.
-    pub fn new(out: W, paint: Paint, width: Option<usize>) -> Self {
+    /// A table written to `out`, fitted to `width` columns when known, times in `zone`.
+    pub fn new(out: W, paint: Paint, width: Option<usize>, zone: Zone) -> Self {
         RecordTable {
             out,
             paint,
             width,
             pending: Vec::new(),
             layout: None,
+            zone,
         }
     }
 
@@ -209,16 +233,17 @@ impl<W: Write> RecordTable<W> {
     }
 
     fn start(&mut self) -> io::Result<()> {
-        let mut widths = HEADERS.map(cols);
+        let headers = headers(&self.zone);
+        let mut widths = headers.each_ref().map(|h| cols(h));
         for r in &self.pending {
-            for (w, cell) in widths.iter_mut().zip(record_cells(r)) {
+            for (w, cell) in widths.iter_mut().zip(record_cells(r, &self.zone)) {
                 *w = (*w).max(cols(&cell));
             }
         }
         let layout = fit(widths, self.width);
         let header: Vec<String> = (0..6)
             .filter(|&i| layout.show[i])
-            .map(|i| HEADERS[i].to_owned())
+            .map(|i| headers[i].clone())
             .collect();
         self.layout = Some(layout);
         if !self.pending.is_empty() {
@@ -263,7 +288,7 @@ impl<W: Write> RecordTable<W> {
         let Some(layout) = &self.layout else {
             return Ok(());
         };
-        let cells = record_cells(r);
+        let cells = record_cells(r, &self.zone);
         let visible: Vec<usize> = (0..6).filter(|&i| layout.show[i]).collect();
         let mut parts = Vec::new();
         for (n, &i) in visible.iter().enumerate() {

@@ -1,15 +1,17 @@
 //! `--since` / `--until` values: a date, a date-time, or an age like `7d`.
 //!
 //! Parsed in this one place so every command reads times the same way, and
-//! with `now` passed in so the rules can be tested without a clock.
+//! with `now` and the zone passed in so the rules can be tested without a clock.
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+
+use crate::model::Zone;
 
 /// Text that is not a time this parser knows.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{text:?} is not a time: use a date (2023-03-29), a month (2023-03), a date-time \
-     (2023-03-29T07:00:00Z; without an offset it is UTC), or an age like 30m, 12h, 7d, 2w"
+     (2023-03-29T07:00:00Z; without an offset it is in --tz, UTC by default), or an age like 30m, 12h, 7d, 2w"
 )]
 pub struct BadWhen {
     /// The text as given.
@@ -71,8 +73,9 @@ pub fn positive_span(text: &str) -> Result<std::time::Duration, BadSpan> {
 }
 
 /// Reads `text` as a point in time; ages count back from `now`. Dates and
-/// months mean their first instant, UTC.
-pub fn parse(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, BadWhen> {
+/// months mean their first instant in `zone`, and so does a date-time without
+/// an offset; one with an offset means what it says.
+pub fn parse(text: &str, now: DateTime<Utc>, zone: &Zone) -> Result<DateTime<Utc>, BadWhen> {
     let t = text.trim();
     let bad = || BadWhen {
         text: text.to_owned(),
@@ -90,13 +93,13 @@ pub fn parse(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, BadWhen> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(at) = NaiveDateTime::parse_from_str(t, format) {
-            return Ok(at.and_utc());
+            return Ok(zone.instant(at));
         }
     }
     let date = NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(&format!("{t}-01"), "%Y-%m-%d"))
         .map_err(|_| bad())?;
-    Ok(date.and_time(chrono::NaiveTime::MIN).and_utc())
+    Ok(zone.start_of(date))
 }
 
 /// `30m`, `12h`, `7d`, `2w` as a duration; `None` when `t` is not shaped like an age.
@@ -132,7 +135,40 @@ mod tests {
     }
 
     fn at(text: &str) -> String {
-        parse(text, now()).unwrap().to_rfc3339()
+        parse(text, now(), &Zone::utc()).unwrap().to_rfc3339()
+    }
+
+    fn at_in(text: &str, zone: &str) -> String {
+        let zone = Zone::named(zone).unwrap();
+        parse(text, now(), &zone).unwrap().to_rfc3339()
+    }
+
+    #[test]
+    fn dates_and_wall_times_are_read_in_the_zone_ages_and_offsets_are_not() {
+        assert_eq!(
+            at_in("2023-03-30", "Asia/Tokyo"),
+            "2023-03-29T15:00:00+00:00"
+        );
+        assert_eq!(at_in("2023-03", "Asia/Tokyo"), "2023-02-28T15:00:00+00:00");
+        assert_eq!(
+            at_in("2023-03-30 09:00", "Asia/Tokyo"),
+            "2023-03-30T00:00:00+00:00"
+        );
+        assert_eq!(
+            at_in("2023-03-29T07:00:00Z", "Asia/Tokyo"),
+            "2023-03-29T07:00:00+00:00"
+        );
+        assert_eq!(at_in("7d", "Asia/Tokyo"), at("7d"));
+        // New York springs forward on 12 March 2023: the day starts at 05:00Z,
+        // the next at 04:00Z.
+        assert_eq!(
+            at_in("2023-03-12", "America/New_York"),
+            "2023-03-12T05:00:00+00:00"
+        );
+        assert_eq!(
+            at_in("2023-03-13", "America/New_York"),
+            "2023-03-13T04:00:00+00:00"
+        );
     }
 
     #[test]
@@ -198,7 +234,7 @@ mod tests {
             "2023-13-01",
             "99999999999999999999d",
         ] {
-            let e = parse(bad, now()).unwrap_err();
+            let e = parse(bad, now(), &Zone::utc()).unwrap_err();
             assert!(e.to_string().contains("7d"), "{bad:?}: {e}");
         }
     }

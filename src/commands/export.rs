@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Exit, Format};
 use crate::export::{Options, RecordRow, Row, UpdateRow, Writer, write_to_path};
-use crate::model::{Filter, UnknownWord};
+use crate::model::{Filter, UnknownWord, Zone};
 use crate::store::{Store, StoreError};
 
 /// What to export.
@@ -29,6 +29,8 @@ pub struct Config {
     /// The moment (unless the filter names another) whether a Message Center
     /// record is over is judged at; durations never depend on it.
     pub now: DateTime<Utc>,
+    /// The zone times are written in.
+    pub zone: Zone,
 }
 
 /// Why an export stopped.
@@ -147,6 +149,7 @@ fn write(
     let options = Options {
         format: config.format,
         escape_formulas: config.escape_formulas,
+        zone: config.zone,
     };
     let filter = Filter {
         now: config.filter.now.or(Some(config.now)),

@@ -33,8 +33,8 @@ pub fn run(
         ..filter.clone()
     };
     let count = match rows {
-        Rows::Machine { format, out } => {
-            let mut writer = Writer::new::<RecordRow<'_>>(out, Options::new(format))?;
+        Rows::Machine { format, out, zone } => {
+            let mut writer = Writer::new::<RecordRow<'_>>(out, Options::new(format).in_zone(zone))?;
             store.each_record(filter, |r| -> Result<(), Error> {
                 Ok(writer.write(&RecordRow::new(&r))?)
             })?;

@@ -142,6 +142,8 @@ pub enum Rows<'a, T> {
         format: Format,
         /// The writer.
         out: &'a mut dyn Write,
+        /// The zone times are written in.
+        zone: crate::model::Zone,
     },
     /// Handed one at a time to the caller, who shows them.
     Each(&'a mut dyn FnMut(T) -> io::Result<()>),

@@ -14,8 +14,8 @@ pub fn run(db: &Path, rows: Rows<'_, Reject>) -> Result<u64, Error> {
     let rejects = Store::open_read_only(db)?.rejects()?;
     let count = rejects.len() as u64;
     match rows {
-        Rows::Machine { format, out } => {
-            let mut writer = Writer::new::<RejectRow<'_>>(out, Options::new(format))?;
+        Rows::Machine { format, out, zone } => {
+            let mut writer = Writer::new::<RejectRow<'_>>(out, Options::new(format).in_zone(zone))?;
             for reject in &rejects {
                 writer.write(&RejectRow::new(reject))?;
             }

@@ -73,8 +73,8 @@ pub fn run(
     let mut filter = filter.clone();
     filter.limit = filter.limit.or(Some(DEFAULT_LIMIT));
     match rows {
-        Rows::Machine { format, out } => {
-            let mut w = Writer::new::<HitRow<'_>>(out, Options::new(format))?;
+        Rows::Machine { format, out, zone } => {
+            let mut w = Writer::new::<HitRow<'_>>(out, Options::new(format).in_zone(zone))?;
             let outcome = store.search(text, &filter, ("[", "]"), |hit| {
                 Ok::<_, Error>(w.write(&HitRow::new(&hit))?)
             })?;

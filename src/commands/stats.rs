@@ -5,14 +5,14 @@ use std::path::Path;
 
 use super::{Error, Format};
 use crate::export::{Options, StatRow, Writer, stat_rows};
-use crate::model::{Filter, Stats};
+use crate::model::{Filter, Stats, Zone};
 use crate::store::Store;
 
-/// Aggregates the records `filter` selects in the archive at `db`.
-pub fn run(db: &Path, filter: &Filter) -> Result<Stats, Error> {
+/// Aggregates the records `filter` selects in the archive at `db`, months of start in `zone`.
+pub fn run(db: &Path, filter: &Filter, zone: &Zone) -> Result<Stats, Error> {
     let store = Store::open_read_only(db)?;
     super::check_words(&store, filter)?;
-    Ok(store.stats(filter)?)
+    Ok(store.stats_in(filter, zone)?)
 }
 
 /// Writes `stats` to `out`: one pretty JSON object, one JSON line, or CSV rows

@@ -53,6 +53,8 @@ pub struct Options {
     pub settle: Duration,
     /// Posts per request (1-100).
     pub per_page: u32,
+    /// The moment a Message Center change is judged active or ended at; none: the clock.
+    pub now: Option<DateTime<Utc>>,
     /// Which changes the report lists; storing, counts and events are unaffected.
     pub changes_of: Topics,
 }
@@ -73,6 +75,7 @@ impl Default for Options {
             retry_base: http.backoff_base,
             settle: http.settle,
             per_page: http.per_page,
+            now: None,
             changes_of: Topics::default(),
         }
     }
@@ -235,14 +238,15 @@ pub fn run(
         // A source keeps its counts; the one list of changes is the run's.
         report
             .outcome
-            .set_records(store.tally(TallyScope::Current, false)?);
+            .set_records(store.tally(TallyScope::Current, false, Utc::now())?);
         match &report.error {
             None => store.finish_run(run, Ok(&report))?,
             Some(e) => store.finish_run(run, Err::<&SourceReport, _>(e))?,
         }
         reports.push(report);
     }
-    let mut tally = store.tally(TallyScope::Run, options.keep_changes)?;
+    let now = options.now.unwrap_or_else(Utc::now);
+    let mut tally = store.tally(TallyScope::Run, options.keep_changes, now)?;
     tally.changes.retain(|c| c.heard_by(&options.changes_of));
     store.end_tally();
     // After every source is stored: a slow or failing receiver never delays storing.

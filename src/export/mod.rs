@@ -9,12 +9,16 @@
 //! cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
 //! leading `'` so a spreadsheet shows it instead of running it as a formula.
 //! JSON: one array, one object per line. NDJSON: one object per line.
-//! Timestamps are RFC 3339 UTC (`2023-03-29T07:00:00Z`) in every format.
+//! Timestamps are RFC 3339 UTC (`2023-03-29T07:00:00Z`) in every format, unless
+//! the user chose a zone (`--tz`): then the same instant carries that zone's
+//! offset (`2023-03-29T16:00:00+09:00`). [`stamp`] is the one formatter.
 
 use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
+
+use crate::model::Zone;
 
 mod file;
 mod reject_row;
@@ -42,16 +46,98 @@ pub struct Options {
     pub format: Format,
     /// Prefix CSV text cells that a spreadsheet would run as a formula with `'`.
     pub escape_formulas: bool,
+    /// The zone times are written in (see [`stamp`]).
+    pub zone: Zone,
 }
 
 impl Options {
-    /// `format`, with formula escaping on.
+    /// `format`, with formula escaping on and times in UTC.
     pub fn new(format: Format) -> Self {
         Options {
             format,
             escape_formulas: true,
+            zone: Zone::utc(),
         }
     }
+
+    /// The same, with times in `zone`.
+    pub fn in_zone(self, zone: Zone) -> Self {
+        Options { zone, ..self }
+    }
+}
+
+/// A time as machine output writes it: RFC 3339 UTC with `Z` unless the
+/// user chose the zone, then the wall-clock time with that zone's offset
+/// (`Z` still where the offset is zero). Whole seconds: the archive keeps no finer.
+pub fn stamp(t: DateTime<Utc>, zone: &Zone) -> String {
+    if zone.explicit {
+        zone.local(t).to_rfc3339_opts(SecondsFormat::Secs, true)
+    } else {
+        t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+}
+
+/// Rewrites every UTC timestamp in serialized JSON (`query --json`, `status
+/// --json`, rows) with [`stamp`], leaving every other byte as it was (key
+/// order, layout); nothing changes unless the zone was chosen. A timestamp is
+/// a string that is exactly what a `DateTime<Utc>` serializes to
+/// (`"2023-03-29T07:00:00Z"`): free text is touched only if it is nothing but
+/// such a time, and then it is one.
+pub fn rezone(json: &str, zone: &Zone) -> String {
+    if !zone.explicit {
+        return json.to_owned();
+    }
+    let mut out = String::with_capacity(json.len() + json.len() / 8);
+    let mut rest = json;
+    while let Some(open) = rest.find('"') {
+        out.push_str(&rest[..open]);
+        let body = &rest[open + 1..];
+        // The closing quote is the first one no backslash escapes.
+        let mut end = None;
+        let mut escaped = false;
+        for (i, c) in body.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => {
+                    end = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(end) = end else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let literal = &body[..end];
+        out.push('"');
+        match utc_timestamp(literal) {
+            Some(t) => out.push_str(&stamp(t, zone)),
+            None => out.push_str(literal),
+        }
+        out.push('"');
+        rest = &body[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `text` as an instant when it has the exact shape `YYYY-MM-DDTHH:MM:SS[.f]Z`.
+fn utc_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let b = text.as_bytes();
+    let shaped = b.len() >= 20
+        && b.len() <= 30
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b.last() == Some(&b'Z');
+    if !shaped {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(text).ok().map(|t| t.to_utc())
 }
 
 /// A row type with a fixed column contract: JSON keys and CSV columns are the same, in order.
@@ -72,6 +158,7 @@ pub struct Writer<W: Write> {
     pick: Option<Vec<usize>>,
     /// One row's cells before picking, reused.
     cells: Vec<String>,
+    zone: Zone,
 }
 
 enum Out<W: Write> {
@@ -117,6 +204,7 @@ impl<W: Write> Writer<W> {
             rows: 0,
             pick,
             cells: Vec::new(),
+            zone: options.zone,
         })
     }
 
@@ -130,6 +218,7 @@ impl<W: Write> Writer<W> {
                     escape: self.escape,
                     scratch: String::new(),
                     picked: self.pick.as_ref().map(|_| &mut self.cells),
+                    zone: &self.zone,
                 };
                 row.cells(&mut cells)?;
                 match &self.pick {
@@ -142,10 +231,10 @@ impl<W: Write> Writer<W> {
             }
             Out::Json(out) => {
                 out.write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
-                json_row::<R>(out, row, self.pick.as_deref())?;
+                json_row::<R>(out, row, self.pick.as_deref(), &self.zone)?;
             }
             Out::Ndjson(out) => {
-                json_row::<R>(out, row, self.pick.as_deref())?;
+                json_row::<R>(out, row, self.pick.as_deref(), &self.zone)?;
                 out.write_all(b"\n")?;
             }
         }
@@ -168,8 +257,24 @@ impl<W: Write> Writer<W> {
 }
 
 /// One JSON object: the whole row, or only the picked keys in the order picked
-/// (serde_json's own maps would sort them, so the object is written here).
-fn json_row<R: Row>(out: &mut impl Write, row: &R, pick: Option<&[usize]>) -> io::Result<()> {
+/// (serde_json's own maps would sort them, so the object is written here);
+/// times in a chosen zone go through [`rezone`].
+fn json_row<R: Row>(
+    out: &mut impl Write,
+    row: &R,
+    pick: Option<&[usize]>,
+    zone: &Zone,
+) -> io::Result<()> {
+    if !zone.explicit {
+        return plain_json_row(out, row, pick);
+    }
+    let mut buf = Vec::new();
+    plain_json_row(&mut buf, row, pick)?;
+    out.write_all(rezone(&String::from_utf8_lossy(&buf), zone).as_bytes())
+}
+
+/// [`json_row`] in UTC.
+fn plain_json_row<R: Row>(out: &mut impl Write, row: &R, pick: Option<&[usize]>) -> io::Result<()> {
     let Some(pick) = pick else {
         return Ok(serde_json::to_writer(out, row)?);
     };
@@ -205,6 +310,7 @@ pub struct Cells<'a, W: Write> {
     scratch: String,
     /// Where cells go when only some columns are written: all are collected, then picked.
     picked: Option<&'a mut Vec<String>>,
+    zone: &'a Zone,
 }
 
 impl<W: Write> Cells<'_, W> {
@@ -246,10 +352,13 @@ impl<W: Write> Cells<'_, W> {
         }
     }
 
-    /// A timestamp as RFC 3339 UTC; empty when absent.
+    /// A timestamp as [`stamp`] writes it; empty when absent.
     pub fn time(&mut self, value: Option<DateTime<Utc>>) -> io::Result<()> {
         match value {
-            Some(t) => self.field(&t.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            Some(t) => {
+                let cell = stamp(t, self.zone);
+                self.field(&cell)
+            }
             None => self.field(""),
         }
     }
@@ -286,12 +395,46 @@ mod tests {
         let options = Options {
             format,
             escape_formulas: escape,
+            zone: Zone::utc(),
         };
         let mut w = Writer::new::<RecordRow<'_>>(&mut buf, options).unwrap();
         w.write(&RecordRow::new(&r)).unwrap();
         w.write(&RecordRow::new(&r)).unwrap();
         assert_eq!(w.finish().unwrap(), 2);
         String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn a_chosen_zone_rewrites_timestamps_and_nothing_else() {
+        let tokyo = Zone::named("Asia/Tokyo").unwrap();
+        let t = DateTime::parse_from_rfc3339("2023-03-30T19:02:00Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(stamp(t, &Zone::utc()), "2023-03-30T19:02:00Z");
+        assert_eq!(stamp(t, &tokyo), "2023-03-31T04:02:00+09:00");
+        assert_eq!(
+            stamp(t, &Zone::named("UTC").unwrap()),
+            "2023-03-30T19:02:00Z"
+        );
+        let json = r#"{"b":"2023-03-30T19:02:00Z","a":["x \"2023-03-30T19:02:00Z\" y","2023-03-30T19:02:00Z\\"],"t":"2023-03-30T19:02:00.5Z","n":1}"#;
+        assert_eq!(rezone(json, &Zone::utc()), json);
+        assert_eq!(
+            rezone(json, &tokyo),
+            r#"{"b":"2023-03-31T04:02:00+09:00","a":["x \"2023-03-30T19:02:00Z\" y","2023-03-30T19:02:00Z\\"],"t":"2023-03-31T04:02:00+09:00","n":1}"#
+        );
+        let rows = {
+            let mut buf = Vec::new();
+            let options = Options::new(Format::Ndjson).in_zone(tokyo);
+            let r = record();
+            let mut w = Writer::picking::<RecordRow<'_>>(&mut buf, options, vec![9, 0]).unwrap();
+            w.write(&RecordRow::new(&r)).unwrap();
+            w.finish().unwrap();
+            String::from_utf8(buf).unwrap()
+        };
+        assert_eq!(
+            rows,
+            "{\"last_updated\":\"2023-03-30T03:23:04+09:00\",\"id\":\"DZ534539\"}\n"
+        );
     }
 
     #[test]

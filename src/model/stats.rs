@@ -13,7 +13,7 @@ pub struct Stats {
     pub by_status: Vec<Count>,
     /// Records per classification, most first.
     pub by_classification: Vec<Count>,
-    /// Records per month of their Start Time (`2023-03`, UTC), oldest first.
+    /// Records per month of their Start Time (`2023-03`, in the zone asked; UTC by default), oldest first.
     pub by_month: Vec<Count>,
     /// For closed service-health records with an End Time: durations per service, by name.
     pub durations: Vec<Durations>,

@@ -57,7 +57,7 @@ pub struct Subscription {
     pub id: i64,
     /// The URL events are POSTed to.
     pub url: String,
-    /// The payload format (`json`).
+    /// The payload format (`json`, `slack`, `teams` or `discord`).
     pub format: String,
     /// Which records it hears about.
     pub topics: Topics,

@@ -37,7 +37,7 @@ pub use filter::Filter;
 pub use freshness::{Deliveries, Freshness, SourceSync};
 pub use info::{ArchiveStatus, RunInfo, SourceInfo};
 pub use ingest::{Batch, Incoming, Outcome};
-pub use outbox::Pending;
+pub use outbox::{Backlog, Pending};
 pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version, sqlite_version};
 pub use search::SearchOutcome;

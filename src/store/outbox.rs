@@ -90,6 +90,19 @@ pub struct Pending {
     pub payloads: Vec<String>,
 }
 
+/// Every undelivered event of one subscription, as a chat message tells them.
+#[derive(Debug, Clone)]
+pub struct Backlog {
+    /// The newest event's id: [`Store::mark_delivered`] up to it marks them all.
+    pub upto: i64,
+    /// How many events wait.
+    pub count: u64,
+    /// The oldest events' JSON objects, in order.
+    pub first: Vec<String>,
+    /// The earliest `last_updated` among all of them (RFC 3339), when any has one.
+    pub oldest: Option<String>,
+}
+
 impl Store {
     /// Adds a subscription and returns its id; events start with the next batch.
     pub fn add_subscription(
@@ -164,6 +177,44 @@ impl Store {
                 payloads.push(row.get(1)?);
             }
             Ok(upto.map(|upto| Pending { upto, payloads }))
+        };
+        read().map_err(super::failing(&self.path, "reading pending events"))
+    }
+
+    /// Every undelivered event of subscription `id` as one chat message tells
+    /// them: how many, the first `first` in full, and the oldest Last Updated;
+    /// `None` when none wait.
+    pub fn backlog(&self, id: i64, first: usize) -> Result<Option<Backlog>, StoreError> {
+        let read = || -> rusqlite::Result<Option<Backlog>> {
+            let (count, upto, oldest) = self.conn.query_row(
+                "SELECT count(*), max(id), min(json_extract(payload, '$.last_updated'))
+                 FROM events WHERE subscription_id = ?1 AND delivered_at IS NULL",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
+            )?;
+            let Some(upto) = upto else {
+                return Ok(None);
+            };
+            // Bounded by `upto` so that what is shown is what gets marked.
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT payload FROM events WHERE subscription_id = ?1
+                   AND delivered_at IS NULL AND id <= ?2 ORDER BY id LIMIT ?3",
+            )?;
+            let shown = stmt
+                .query_map(params![id, upto, first as i64], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()?;
+            Ok(Some(Backlog {
+                upto,
+                count: count.max(0) as u64,
+                first: shown,
+                oldest,
+            }))
         };
         read().map_err(super::failing(&self.path, "reading pending events"))
     }

@@ -13,11 +13,17 @@ use super::columns::{opt_time, text, time};
 use super::filter::{Filter, Target};
 use super::state::{closed_sql, now_value};
 use super::{Store, StoreError};
-use crate::model::{Count, Durations, MessageState, Stats};
+use crate::model::{Count, Durations, MessageState, Month, Stats, Zone};
 
 impl Store {
-    /// Counts and durations over the records `filter` selects.
+    /// Counts and durations over the records `filter` selects; months of Start Time in UTC.
     pub fn stats(&self, filter: &Filter) -> Result<Stats, StoreError> {
+        self.stats_in(filter, &Zone::utc())
+    }
+
+    /// Counts and durations over the records `filter` selects; a record's
+    /// month of start is the month on the wall clock of `zone`.
+    pub fn stats_in(&self, filter: &Filter, zone: &Zone) -> Result<Stats, StoreError> {
         let fail = |e| self.err("computing statistics", e);
         let clause = filter.clause(Target::Records);
         // Order matters only to pick the N most recent; a plain scan is cheaper.
@@ -58,7 +64,12 @@ impl Store {
             };
             *status.entry(state).or_default() += 1;
             *class.entry(row.get(2).map_err(fail)?).or_default() += 1;
-            *month.entry(row.get(3).map_err(fail)?).or_default() += 1;
+            // UTC months come from the text; another zone's need the instant.
+            let of_start = match zone.tz {
+                chrono_tz::Tz::UTC => row.get(3).map_err(fail)?,
+                _ => Some(Month::of(time(row, 6).map_err(fail)?, zone).to_string()),
+            };
+            *month.entry(of_start).or_default() += 1;
             if health
                 && closed
                 && let Some(name) = &svc

@@ -11,7 +11,7 @@
 //! (rolled back with a failed batch), and the record counts are read once, at
 //! the end, by comparing those states with the records as they are then.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
@@ -151,8 +151,14 @@ impl Store {
     }
 
     /// Each record the run (or the current scope) touched, compared with its
-    /// state then; `changes` lists new records and status changes when `keep_changes`.
-    pub fn tally(&self, scope: TallyScope, keep_changes: bool) -> Result<RecordTally, StoreError> {
+    /// state then; `changes` lists new records and status changes when
+    /// `keep_changes`, a Message Center record's state judged at `now`.
+    pub fn tally(
+        &self,
+        scope: TallyScope,
+        keep_changes: bool,
+        now: DateTime<Utc>,
+    ) -> Result<RecordTally, StoreError> {
         let fail = |e| self.err("counting the run's changes", e);
         let mut out = RecordTally::default();
         let Some(current) = self.tally else {
@@ -173,7 +179,6 @@ impl Store {
             TallyScope::Current => stmt.query([current]),
         }
         .map_err(fail)?;
-        let now = Utc::now();
         while let Some(row) = rows.next().map_err(fail)? {
             let before: Option<i64> = row.get(1).map_err(fail)?;
             let before_status: Option<String> = row.get(2).map_err(fail)?;

@@ -33,11 +33,19 @@ fn change_lines_carry_last_updated_and_link() {
         "{out}"
     );
     assert!(
-        lines[0].ends_with(&format!("  2023-03-29T18:23:04Z  {link}")),
+        lines[0].ends_with(&format!("  2023-03-29 18:23 UTC  {link}")),
+        "{out}"
+    );
+    // On the reader's wall clock, like every time shown to a person.
+    wp.site().publish(5, t(300));
+    let out = sync(&a, &wp).args(["--changes", "--tz", "Asia/Tokyo"]).ok();
+    assert!(
+        out.contains(&format!("DZ{}  new → serviceRestored", base + 5))
+            && out.contains("  2023-03-30 03:23 JST  https://"),
         "{out}"
     );
     // The machine form carries the same facts.
-    wp.site().publish(3, t(180));
+    wp.site().publish(3, t(600));
     let doc = sync(&a, &wp).arg("--json").json();
     let change = &doc["changes"][0];
     assert_eq!(change["last_updated"], "2023-03-29T18:23:04Z", "{doc}");

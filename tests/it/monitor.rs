@@ -94,6 +94,13 @@ fn no_successful_sync_within_the_age_is_unhealthy() {
     assert!(doc["check"]["problems"][0]["age_secs"].as_u64().unwrap() >= 7200);
     // A longer age passes.
     a.cmd(["status", "--max-age", "3h"]).succeeds();
+    // Ages count to the injected now, as every answer's do.
+    let later = (chrono::Utc::now() + chrono::TimeDelta::hours(2)).to_rfc3339();
+    let out = a
+        .cmd(["status", "--max-age", "3h"])
+        .env("HEALTHFEED_NOW", &later)
+        .fails(8);
+    assert!(out.stderr.contains("4h ago"), "{}", out.stderr);
 }
 
 #[test]

@@ -11,21 +11,23 @@ use serde_json::Value;
 use crate::support::wp::{Wp, t};
 use crate::support::{Archive, Cmd};
 
-/// A webhook on 127.0.0.1 answering every POST with `status` and keeping
-/// each body with the status it was answered with.
-struct Receiver {
-    url: String,
+/// A webhook on 127.0.0.1 answering every POST with `status` (and `reply`
+/// as the body) and keeping each body with the status it was answered with.
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     status: Arc<AtomicU16>,
+    reply: Arc<Mutex<String>>,
     posts: Arc<Mutex<Vec<(u16, Value)>>>,
 }
 
 impl Receiver {
-    fn start() -> Receiver {
+    pub(crate) fn start() -> Receiver {
         let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", server.server_addr().to_ip().unwrap());
         let status = Arc::new(AtomicU16::new(200));
+        let reply = Arc::new(Mutex::new(String::new()));
         let posts = Arc::new(Mutex::new(Vec::new()));
-        let (answer, kept) = (status.clone(), posts.clone());
+        let (answer, said, kept) = (status.clone(), reply.clone(), posts.clone());
         std::thread::spawn(move || {
             for mut request in server.incoming_requests() {
                 let mut body = String::new();
@@ -34,18 +36,30 @@ impl Receiver {
                 kept.lock()
                     .unwrap()
                     .push((code, serde_json::from_str(&body).unwrap()));
-                let _ = request.respond(tiny_http::Response::empty(code));
+                let text = said.lock().unwrap().clone();
+                let _ =
+                    request.respond(tiny_http::Response::from_string(text).with_status_code(code));
             }
         });
-        Receiver { url, status, posts }
+        Receiver {
+            url,
+            status,
+            reply,
+            posts,
+        }
     }
 
-    fn answer(&self, code: u16) {
+    pub(crate) fn answer(&self, code: u16) {
         self.status.store(code, Ordering::SeqCst);
     }
 
+    /// What the receiver says in the body of its answers from now on.
+    pub(crate) fn reply(&self, body: &str) {
+        *self.reply.lock().unwrap() = body.to_owned();
+    }
+
     /// Every POST so far, with the status it got.
-    fn posts(&self) -> Vec<(u16, Value)> {
+    pub(crate) fn posts(&self) -> Vec<(u16, Value)> {
         self.posts.lock().unwrap().clone()
     }
 
@@ -99,7 +113,7 @@ fn later(day: i64) -> chrono::DateTime<chrono::Utc> {
     t((30 + day) * 86_400)
 }
 
-fn add(a: &Archive, url: &str, filters: &[&str]) -> String {
+pub(crate) fn add(a: &Archive, url: &str, filters: &[&str]) -> String {
     let id = a.cmd(["notify", "add", url]).args(filters).ok();
     id.trim().to_owned()
 }

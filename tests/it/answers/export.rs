@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Utc};
 use healthfeed::commands::{self, Format};
-use healthfeed::model::Filter;
+use healthfeed::model::{Filter, Zone};
 use serde_json::Value;
 
 use super::{everything, feed};
@@ -316,6 +316,7 @@ fn two_exports_of_one_archive_are_byte_identical_across_a_minute_boundary() {
             columns: Vec::new(),
             bom: false,
             now,
+            zone: Zone::utc(),
         };
         let mut out = Vec::new();
         commands::export::run(a.db(), &config, &mut out).unwrap();

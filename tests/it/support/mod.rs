@@ -49,6 +49,8 @@ pub fn isolated(mut cmd: Command) -> Command {
     for var in [
         "CLICOLOR_FORCE",
         "COLUMNS",
+        "HEALTHFEED_TZ",
+        "HEALTHFEED_NOW",
         "HTTP_PROXY",
         "HTTPS_PROXY",
         "ALL_PROXY",

@@ -1,0 +1,56 @@
+//! The two facts about time a command takes from its surroundings, read once
+//! at the edge: the zone a person reads times in (`--tz`, `--local`,
+//! `HEALTHFEED_TZ`) and the moment "now" is (`HEALTHFEED_NOW`, else the clock).
+
+use chrono::{DateTime, Utc};
+
+use super::args::ZoneArg;
+use crate::commands::Error;
+use crate::model::Zone;
+
+/// The variable naming a zone when neither `--tz` nor `--local` is given.
+const TZ_VAR: &str = "HEALTHFEED_TZ";
+
+/// The hidden variable that fixes "now" (RFC 3339), for tests and reproducible reports.
+const NOW_VAR: &str = "HEALTHFEED_NOW";
+
+impl ZoneArg {
+    /// The zone asked for: `--tz`, else `--local`, else `HEALTHFEED_TZ`, else
+    /// UTC (the only one not "chosen": machine output then stays `Z`).
+    pub fn zone(&self) -> Result<Zone, Error> {
+        let named = |name: &str| Zone::named(name).map_err(|e| Error::Usage(e.to_string()));
+        if let Some(name) = &self.tz {
+            return named(name);
+        }
+        if self.local {
+            let name = iana_time_zone::get_timezone().map_err(|e| {
+                Error::Usage(format!(
+                    "--local: cannot tell this system's time zone ({e}); name it with --tz"
+                ))
+            })?;
+            return named(&name);
+        }
+        match std::env::var(TZ_VAR) {
+            Ok(name) if !name.trim().is_empty() => {
+                named(&name).map_err(|e| Error::Usage(format!("{TZ_VAR}: {e}")))
+            }
+            _ => Ok(Zone::utc()),
+        }
+    }
+}
+
+/// "Now" for every answer that depends on it (ages in `--since`, whether a
+/// Message Center record is over, status ages): `HEALTHFEED_NOW` when set,
+/// so two runs can be asked at the same moment; else the clock.
+pub fn now() -> Result<DateTime<Utc>, Error> {
+    match std::env::var(NOW_VAR) {
+        Ok(text) if !text.trim().is_empty() => DateTime::parse_from_rfc3339(text.trim())
+            .map(|t| t.to_utc())
+            .map_err(|_| {
+                Error::Usage(format!(
+                    "{NOW_VAR}={text:?} is not a time: use RFC 3339, like 2024-04-01T00:00:00Z"
+                ))
+            }),
+        _ => Ok(Utc::now()),
+    }
+}
