@@ -4,11 +4,12 @@
 //! has a second update, one in ten is Message Center) as REST posts with varied
 //! services, titles and messages, imports them with `healthfeed import`, then
 //! times the real binary: `query ID`, `list --limit 50`, `search` for a word of
-//! typical and of high frequency, `stats`, and `export` of every record (and
-//! every update) to CSV. The archive is kept in `target/bench-answers/` and
-//! reused while the generator and schema are unchanged.
+//! typical and of high frequency, `stats`, `report` of one month, and `export`
+//! of every record (and every update) to CSV. The archive is kept in
+//! `target/bench-answers/` and reused while the generator and schema are unchanged.
 //!
-//! Targets (issue 5): query < 10 ms, list and search < 50 ms, export ≥ 200,000 rows/s.
+//! Targets (issue 5): query < 10 ms, list and search < 50 ms, export ≥ 200,000 rows/s;
+//! (issue 13) report < 1 s.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -447,6 +448,21 @@ fn main() {
         Some(50.0),
     );
     report("stats", &time(&db, &["stats"], runs.min(10)), None);
+    // A month in the middle of the generated years (about 2,900 records start in it).
+    report(
+        "report --month 2022-01 (HTML page, issue 13)",
+        &time(&db, &["report", "--month", "2022-01"], runs.min(10)),
+        Some(1000.0),
+    );
+    report(
+        "report --month 2022-01 --format md",
+        &time(
+            &db,
+            &["report", "--month", "2022-01", "--format", "md"],
+            runs.min(10),
+        ),
+        Some(1000.0),
+    );
 
     for (label, args) in [
         ("export (every record, CSV)", vec!["export"]),

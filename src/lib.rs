@@ -6,7 +6,8 @@
 //! 1. [`model`]: the types every layer speaks; [`describe`]: how every layer words an error;
 //!    [`exit`]: the exit code each error answers with.
 //! 2. [`parse`] (post HTML → update), [`store`] (the SQLite archive),
-//!    [`export`] (writers) and [`input`] (saved JSON → raw posts); none uses another.
+//!    [`export`] (writers), [`report`] (records → the monthly report) and
+//!    [`input`] (saved JSON → raw posts); none uses another.
 //! 3. [`fetch`]: the WordPress REST client, which splits its pages with
 //!    [`input`]'s reader and hands out raw and decoded posts, never HTML;
 //!    [`notify`]: the HTTP client that POSTs events to subscribers.
@@ -26,4 +27,5 @@ pub mod model;
 pub mod notify;
 pub mod parse;
 pub mod pipeline;
+pub mod report;
 pub mod store;

@@ -155,6 +155,17 @@ pub enum Command {
     ))]
     Export(ExportArgs),
 
+    /// Write a monthly report: headline figures against the month before, charts, the longest incidents, announcements coming due.
+    ///
+    /// One self-contained HTML page (no script, nothing fetched; prints with a
+    /// page per section) or the same content as Markdown. Records are chosen
+    /// by Start Time in the month, read in --tz.
+    #[command(after_help = examples!(
+        "healthfeed report -o report.html", "last month's report as a page";
+        "healthfeed report --month 2023-03 --tz Asia/Tokyo -o report.md", "March 2023 in Japan time, as Markdown";
+    ))]
+    Report(super::report::ReportArgs),
+
     /// Show what the archive holds and how the last run went; with --max-age, check that syncs and notifications still work.
     ///
     /// With --max-age, exit 8 and one line per problem on stderr when no sync

@@ -30,6 +30,7 @@ mod progress;
 mod query;
 mod rejects;
 mod reparse;
+mod report;
 mod search;
 mod stats;
 mod status;
@@ -88,6 +89,7 @@ fn terminal(cli: &Cli) -> (args::ColorWhen, bool) {
         Command::Stats(a) => (Some(&a.color), Some(&a.pager)),
         Command::Rejects(a) => (Some(&a.color), Some(&a.pager)),
         Command::Export(a) => (None, Some(&a.pager)),
+        Command::Report(_) => (None, None),
         Command::Status(a) => (None, Some(&a.pager)),
         Command::Sync(_)
         | Command::Notify(_)
@@ -113,6 +115,7 @@ fn run(cli: Cli) -> Result<Exit, Error> {
         Command::Search(args) => search::run(&db(&args.archive)?, args),
         Command::Stats(args) => stats::run(&db(&args.archive)?, args),
         Command::Export(args) => export::run(&db(&args.archive)?, args),
+        Command::Report(args) => report::run(&db(&args.archive)?, args),
         Command::Status(args) => status::run(&db(&args.archive)?, args),
         Command::Import(args) => import::run(&db(&args.archive)?, args),
         Command::Rejects(args) => rejects::run(&db(&args.archive)?, args),

@@ -32,6 +32,11 @@ pub trait Formats: ValueEnum + Clone + Copy + PartialEq + Send + Sync + 'static 
     const JSON: Self;
     /// What this format is.
     fn kind(self) -> Kind;
+    /// A format of this command's own that a file extension names (`.html`
+    /// for a report), looked up before the shared extensions.
+    fn by_extension(_ext: &str) -> Option<Self> {
+        None
+    }
     /// The format a file extension names, when this command offers it.
     fn from_kind(kind: Kind) -> Option<Self> {
         Self::value_variants()
@@ -109,7 +114,18 @@ impl<F: Formats> Output<F> {
         } else {
             self.format
         };
+        let own = file
+            .and_then(|p| p.extension()?.to_str())
+            .and_then(|ext| F::by_extension(&ext.to_ascii_lowercase()));
         let format = match (given, named) {
+            _ if own.is_some_and(|o| given.is_some_and(|f| f != o)) => {
+                return Err(Error::Usage(format!(
+                    "--format {} conflicts with the extension of {}: drop --format, or name the file for it",
+                    given.map(name).unwrap_or_default(),
+                    file.map_or_else(String::new, |p| p.display().to_string())
+                )));
+            }
+            (given, _) if own.is_some() => given.or(own).unwrap_or(F::DEFAULT),
             (Some(f), Some(kind)) if f.kind() != kind => {
                 return Err(Error::Usage(format!(
                     "--format {} conflicts with the extension of {}: drop --format, or name the file for it",

@@ -16,6 +16,7 @@ pub mod parse;
 pub mod query;
 pub mod rejects;
 pub mod reparse;
+pub mod report;
 pub mod search;
 pub mod stats;
 pub mod status;
@@ -58,6 +59,9 @@ pub enum Error {
     /// A `notify` command failed.
     #[error(transparent)]
     Notify(#[from] notify::Error),
+    /// The report could not be drawn (a bug: its input is already checked).
+    #[error(transparent)]
+    Report(#[from] crate::report::Error),
     /// No `--db` and no platform data folder to put the archive in.
     #[error("cannot find a data folder for the archive: pass --db PATH or set HEALTHFEED_DB")]
     NoDataFolder,
@@ -88,6 +92,7 @@ impl Error {
             Error::Export(e) => e.exit(),
             Error::Sync(e) => e.exit(),
             Error::Notify(e) => e.exit(),
+            Error::Report(_) => Exit::File,
             Error::NoDataFolder => Exit::Archive,
             Error::Output(e) => Exit::unless_broken_pipe(e, Exit::File),
             Error::File { .. } => Exit::File,

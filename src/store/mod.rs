@@ -6,6 +6,7 @@
 //! independent and lets `reparse` rebuild everything from the raw posts.
 
 mod columns;
+mod due;
 mod filter;
 mod freshness;
 mod fts;

@@ -27,6 +27,7 @@ mod odd_paths;
 mod output_files;
 mod parse;
 mod rejects;
+mod report;
 mod sources;
 mod support;
 mod sync;
