@@ -24,6 +24,8 @@ pub enum Exit {
     Busy = 6,
     /// Posts were stored, but some notifications could not be delivered (they stay pending).
     Undelivered = 7,
+    /// `status --max-age`: syncs stopped succeeding, or notifications are failing or stuck.
+    Unhealthy = 8,
 }
 
 impl Exit {

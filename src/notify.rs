@@ -12,14 +12,19 @@ pub use payload::PAYLOAD_VERSION;
 pub use probe::{ANSWER_BYTES, Answer};
 
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use reqwest::StatusCode;
 
 use crate::describe::describe;
+use crate::fetch::retry_after;
 
 /// Most events in one POST.
 pub const CHUNK: usize = 100;
+
+/// Longest `Retry-After` a receiver is obeyed for; a longer one is cut to this.
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
 /// How a delivery ended when the receiver did not take it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +51,7 @@ pub struct Sender {
     http: reqwest::blocking::Client,
     tries: u32,
     backoff: Duration,
+    deadline: Option<Instant>,
 }
 
 /// What went wrong setting up the client.
@@ -55,7 +61,7 @@ pub struct SetupError(String);
 
 impl Sender {
     /// A client that tries each POST `tries` times, waiting `backoff`, then
-    /// twice that, between tries.
+    /// twice that, between tries (or as long as a 429 or 5xx's `Retry-After` asks).
     pub fn new(tries: u32, backoff: Duration) -> Result<Self, SetupError> {
         let http = reqwest::blocking::Client::builder()
             .user_agent(format!(
@@ -73,28 +79,46 @@ impl Sender {
             http,
             tries: tries.max(1),
             backoff,
+            deadline: None,
         })
+    }
+
+    /// The same client, never waiting for a retry past `deadline` (a sync's
+    /// `--max-time`): a try that would start later is left to the next run.
+    pub fn until(mut self, deadline: Option<Instant>) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     /// POSTs `body` (JSON) to `url`: `Ok` on a 2xx.
     pub fn post(&self, url: &str, body: &str) -> Result<(), Refused> {
-        let mut wait = self.backoff;
-        let mut last = Refused::Later(String::new());
-        for attempt in 0..self.tries {
-            if attempt > 0 {
-                thread::sleep(wait);
-                wait = wait.saturating_mul(2);
-            }
-            last = match self.try_once(url, body) {
+        let mut backoff = self.backoff;
+        let mut tried = 0;
+        loop {
+            let (why, asked) = match self.try_once(url, body) {
                 Ok(()) => return Ok(()),
-                Err(Refused::Rejected(why)) => return Err(Refused::Rejected(why)),
-                Err(later) => later,
+                Err(Tried::Rejected(why)) => return Err(Refused::Rejected(why)),
+                Err(Tried::Later(why, asked)) => (why, asked),
             };
+            tried += 1;
+            if tried >= self.tries {
+                return Err(Refused::Later(why));
+            }
+            // A receiver that names its wait knows its load better than our
+            // backoff does; a very long wait is cut, as a feed's is.
+            let wait = asked.map_or(backoff, |w| w.min(RETRY_AFTER_CAP));
+            backoff = backoff.saturating_mul(2);
+            if self.deadline.is_some_and(|d| Instant::now() + wait > d) {
+                return Err(Refused::Later(format!(
+                    "{why}; waiting {} s to try again would pass the run's time limit",
+                    wait.as_secs_f64().ceil()
+                )));
+            }
+            thread::sleep(wait);
         }
-        Err(last)
     }
 
-    fn try_once(&self, url: &str, body: &str) -> Result<(), Refused> {
+    fn try_once(&self, url: &str, body: &str) -> Result<(), Tried> {
         let answer = self
             .http
             .post(url)
@@ -103,7 +127,7 @@ impl Sender {
             .send();
         let response = match answer {
             Ok(r) => r,
-            Err(e) => return Err(Refused::Later(describe(&e))),
+            Err(e) => return Err(Tried::Later(describe(&e), None)),
         };
         let status = response.status();
         if status.is_success() {
@@ -111,11 +135,23 @@ impl Sender {
         }
         let why = format!("the receiver answered {status}");
         if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
-            Err(Refused::Later(why))
+            let asked = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| retry_after(v, Utc::now()));
+            Err(Tried::Later(why, asked))
         } else {
-            Err(Refused::Rejected(why))
+            Err(Tried::Rejected(why))
         }
     }
+}
+
+/// One try's failure: worth another (with the wait the receiver asked for, if
+/// it named one), or not.
+enum Tried {
+    Later(String, Option<Duration>),
+    Rejected(String),
 }
 
 /// The `json` payload around events that are each a JSON object already.

@@ -166,10 +166,15 @@ pub enum Command {
     ))]
     Report(super::report::ReportArgs),
 
-    /// Show what the archive holds and how the last run went.
+    /// Show what the archive holds and how the last run went; with --max-age, check that syncs and notifications still work.
+    ///
+    /// With --max-age, exit 8 and one line per problem on stderr when no sync
+    /// succeeded within that time (or a source tried within it did not), or a
+    /// subscription is failing or has had events pending longer; silent and
+    /// exit 0 otherwise (unless --json).
     #[command(after_help = examples!(
         "healthfeed status", "counts, sources and the last run";
-        "healthfeed status --json", "the same, for a monitoring check";
+        "healthfeed status --max-age 1h", "from cron: exit 8 with one line per problem when syncs or notifications stopped working";
     ))]
     Status(StatusArgs),
 
@@ -287,6 +292,10 @@ pub struct StatusArgs {
     /// Paging.
     #[command(flatten)]
     pub pager: PagerArg,
+
+    /// Check instead of report: exit 8 when no sync succeeded within TIME (30m, 1h, 1d), or a subscription is failing or has had events pending longer.
+    #[arg(long, value_name = "TIME", value_parser = super::when::positive_span)]
+    pub max_age: Option<Duration>,
 }
 
 /// The output flags alone, for commands that take nothing else.
@@ -340,7 +349,7 @@ pub struct SyncArgs {
     #[arg(long, value_name = "TIME", default_value = "0", value_parser = super::when::span)]
     pub wait: Duration,
 
-    /// Also print one line per new record and per status change.
+    /// Also print one line per new record and per status change (Last Updated and link included).
     #[arg(long, conflicts_with = "json")]
     pub changes: bool,
 
@@ -379,4 +388,12 @@ pub struct SyncArgs {
     /// Posts per request (1-100); for tests.
     #[arg(long, hide = true, default_value_t = 100)]
     pub per_page: u32,
+
+    /// Which changes --changes (and --json) lists, as `notify add` takes them; storing is unaffected.
+    // Last: a help heading holds for every flag after it.
+    #[command(
+        flatten,
+        next_help_heading = "Which changes to list (--changes, --json; storing is unaffected)"
+    )]
+    pub changes_of: super::topics::TopicArgs,
 }

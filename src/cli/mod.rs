@@ -36,6 +36,7 @@ mod stats;
 mod status;
 mod sync;
 mod table;
+mod topics;
 mod visible;
 mod when;
 

@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::answer_args::KindArg;
 use super::args::ArchiveArg;
 use super::output::{self, DocFormat, Kind, Output};
+use super::topics::TopicArgs;
 use super::visible::clean;
 use super::{Error, Exit};
 use crate::commands::notify::{self, Delivery, NewSubscription};
-use crate::model::{self, Subscription, Topics};
+use crate::model::Subscription;
 
 /// Arguments of `healthfeed notify`.
 #[derive(Debug, Args)]
@@ -75,21 +75,9 @@ pub struct AddArgs {
     #[arg(long, value_name = "FORMAT", default_value = "json")]
     pub format: PayloadFormat,
 
-    /// Only records whose service contains TEXT (any case; repeatable: any of them).
-    #[arg(long, value_name = "TEXT")]
-    pub service: Vec<String>,
-
-    /// Only service health or only Message Center.
-    #[arg(long, value_name = "KIND")]
-    pub kind: Option<KindArg>,
-
-    /// Only these classifications (repeatable, or comma-separated; any case).
-    #[arg(long, value_name = "CLASS", value_delimiter = ',')]
-    pub classification: Vec<String>,
-
-    /// Only records in these statuses after the change (repeatable, or comma-separated; any case).
-    #[arg(long, value_name = "STATUS", value_delimiter = ',')]
-    pub status: Vec<String>,
+    /// Which records it hears about.
+    #[command(flatten)]
+    pub topics: TopicArgs,
 
     /// The archive.
     #[command(flatten)]
@@ -178,15 +166,7 @@ fn add(db: &Path, a: AddArgs) -> Result<Exit, Error> {
             PayloadFormat::Json => "json".to_owned(),
             chat => chat.name().to_owned(),
         },
-        topics: Topics {
-            services: a.service,
-            kind: a.kind.map(|k| match k {
-                KindArg::Health => model::Kind::Health,
-                KindArg::Message => model::Kind::Message,
-            }),
-            classifications: a.classification,
-            statuses: a.status,
-        },
+        topics: a.topics.topics(),
     };
     let id = notify::add(db, &new)?;
     let mut out = super::stdout();

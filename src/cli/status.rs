@@ -2,17 +2,24 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::time::Duration;
 
-use super::output::{self, Kind};
+use serde::Serialize;
+
+use super::output::{self, Kind, Target};
 use super::visible::clean;
 use super::{Error, Exit, StatusArgs, clock};
+use crate::commands::status::Check;
 use crate::commands::{self, ArchiveStatus, count};
 use crate::model::Zone;
 
 pub(super) fn run(db: &Path, args: StatusArgs) -> Result<Exit, Error> {
     let (_, target) = args.out.resolve()?;
-    let target = target.paged();
     let zone = args.zone.zone()?;
+    if let Some(max_age) = args.max_age {
+        return check(db, max_age, target, &zone);
+    }
+    let target = target.paged();
     let status = commands::status::run(db, clock::now()?)?;
     target.write(|out, _| match target.kind {
         // Every line quotes the archive (sites, run outcomes with a server's words).
@@ -20,6 +27,39 @@ pub(super) fn run(db: &Path, args: StatusArgs) -> Result<Exit, Error> {
         Kind::Machine(_) => output::doc_in(out, target.kind, &status, &zone),
     })?;
     Ok(Exit::Success)
+}
+
+/// `status --max-age`: a check for cron, silent when all is well (a cron job
+/// mails whatever it prints), one line per problem on stderr otherwise. Ages
+/// count to `HEALTHFEED_NOW` when it is set.
+fn check(db: &Path, max_age: Duration, target: Target<'_>, zone: &Zone) -> Result<Exit, Error> {
+    let (status, check) = commands::status::check(db, clock::now()?, max_age)?;
+    for p in &check.problems {
+        let line = match &p.which {
+            Some(which) => format!("unhealthy: {} {which}: {}", p.what, p.reason),
+            None => format!("unhealthy: {}: {}", p.what, p.reason),
+        };
+        eprintln!("healthfeed: {}", clean(&line));
+    }
+    if let Kind::Machine(_) = target.kind {
+        /// The status document with the check's facts and verdict beside it.
+        #[derive(Serialize)]
+        struct Checked<'a> {
+            #[serde(flatten)]
+            status: &'a ArchiveStatus,
+            check: &'a Check,
+        }
+        let doc = Checked {
+            status: &status,
+            check: &check,
+        };
+        target.write(|out, _| output::doc_in(out, target.kind, &doc, zone))?;
+    }
+    Ok(if check.healthy() {
+        Exit::Success
+    } else {
+        Exit::Unhealthy
+    })
 }
 
 /// A stored time (RFC 3339 text) on the wall clock of `zone`, naming it; text

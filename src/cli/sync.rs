@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::output::{self, Kind};
+use super::table::minute_marked;
 use super::visible::{clean, clean_line};
 use super::{Error, Exit, SyncArgs, clock, progress};
 use crate::commands::count;
@@ -35,6 +36,7 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
         settle: Duration::from_secs(args.settle_secs),
         per_page: args.per_page,
         now: Some(now),
+        changes_of: args.changes_of.topics(),
     };
     let log: Option<RequestLog> = args
         .verbose
@@ -123,7 +125,16 @@ fn print(
                 c.to.as_deref()
                     .unwrap_or(MessageState::of(c.closed).as_str());
             let service = c.service.as_deref().unwrap_or(MESSAGE_CENTER);
-            let line = format!("{}  {from} → {to}  {service}  {}", c.id, c.title);
+            let link = c.link.as_deref().unwrap_or("-");
+            // On the reader's wall clock, naming the zone: no header says it here.
+            let updated = chrono::DateTime::parse_from_rfc3339(&c.last_updated).map_or_else(
+                |_| c.last_updated.clone(),
+                |t| minute_marked(t.to_utc(), zone),
+            );
+            let line = format!(
+                "{}  {from} → {to}  {service}  {}  {updated}  {link}",
+                c.id, c.title
+            );
             writeln!(out, "{}", clean_line(&line))?;
         }
     }

@@ -2,13 +2,13 @@
 //! their events from the outbox (also run at the end of every `sync`).
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde::Serialize;
 
 use super::Exit;
-use crate::model::{Subscription, Topics};
+use crate::model::{Subscription, Topics, UnknownWord};
 use crate::notify::{CHUNK, Refused, Sender, json_body};
 use crate::store::{Store, StoreError, SyncLock};
 
@@ -30,6 +30,9 @@ pub enum Error {
     /// No subscription has this id.
     #[error("no subscription {0}: `healthfeed notify list` shows them")]
     NotFound(i64),
+    /// A filter names a status or classification nobody uses.
+    #[error(transparent)]
+    Word(#[from] UnknownWord),
     /// The URL cannot take a POST.
     #[error("{url:?} is not an http:// or https:// URL")]
     BadUrl {
@@ -44,7 +47,7 @@ impl Error {
         match self {
             Error::Store(e) => e.exit(),
             Error::NotFound(_) => Exit::NotFound,
-            Error::BadUrl { .. } => Exit::Usage,
+            Error::BadUrl { .. } | Error::Word(_) => Exit::Usage,
         }
     }
 }
@@ -70,6 +73,10 @@ pub fn add(db: &Path, new: &NewSubscription) -> Result<i64, Error> {
         });
     }
     let mut store = Store::open(db)?;
+    // A typo would make a subscription that silently never hears of anything.
+    if let Some(word) = store.unknown_topic_word(&new.topics)? {
+        return Err(Error::Word(word));
+    }
     Ok(store.add_subscription(&new.url, &new.format, &new.topics, Utc::now())?)
 }
 
@@ -132,13 +139,14 @@ impl Delivery {
 pub fn send(db: &Path, wait: Duration) -> Result<Delivery, Error> {
     let _lock = SyncLock::acquire(db, wait)?;
     let mut store = Store::open(db)?;
-    Ok(deliver(&mut store)?)
+    Ok(deliver(&mut store, None)?)
 }
 
 /// Delivers every subscription's pending events, oldest first, in POSTs of at
 /// most [`CHUNK`] events; a 2xx marks a chunk delivered. Storing never waits
-/// on this: a receiver that fails keeps its events for the next run.
-pub fn deliver(store: &mut Store) -> Result<Delivery, StoreError> {
+/// on this: a receiver that fails keeps its events for the next run. No retry
+/// waits past `deadline` (the end of a sync's `--max-time`).
+pub fn deliver(store: &mut Store, deadline: Option<Instant>) -> Result<Delivery, StoreError> {
     let mut delivery = Delivery::default();
     let subscriptions = store.subscriptions()?;
     let waiting: Vec<_> = subscriptions
@@ -149,7 +157,7 @@ pub fn deliver(store: &mut Store) -> Result<Delivery, StoreError> {
         return Ok(delivery);
     }
     let sender = match Sender::new(TRIES, BACKOFF) {
-        Ok(sender) => sender,
+        Ok(sender) => sender.until(deadline),
         Err(e) => {
             for s in waiting {
                 delivery.undelivered.push(Undelivered {

@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::Exit;
 use super::notify::Delivery;
 use crate::fetch::{self, Client, Cursor, FetchError, Identity, Page, PostsUrl, Source};
-use crate::model::{PostRef, site_name};
+use crate::model::{PostRef, Topics, UnknownWord, site_name};
 use crate::pipeline;
 use crate::store::{
     BatchOutcome, Incoming, Named, Outcome, RecordTally, StatusChange, Store, StoreError, SyncLock,
@@ -55,6 +55,8 @@ pub struct Options {
     pub per_page: u32,
     /// The moment a Message Center change is judged active or ended at; none: the clock.
     pub now: Option<DateTime<Utc>>,
+    /// Which changes the report lists; storing, counts and events are unaffected.
+    pub changes_of: Topics,
 }
 
 impl Default for Options {
@@ -74,6 +76,7 @@ impl Default for Options {
             settle: http.settle,
             per_page: http.per_page,
             now: None,
+            changes_of: Topics::default(),
         }
     }
 }
@@ -172,6 +175,9 @@ pub enum Error {
     /// A source is not a usable URL, or the HTTP client could not be set up.
     #[error(transparent)]
     Source(#[from] FetchError),
+    /// A filter of the changes names a status or classification nobody uses.
+    #[error(transparent)]
+    Word(#[from] UnknownWord),
 }
 
 impl Error {
@@ -180,6 +186,7 @@ impl Error {
         match self {
             Error::Store(e) => e.exit(),
             Error::Source(e) => e.exit(),
+            Error::Word(_) => Exit::Usage,
         }
     }
 }
@@ -218,6 +225,9 @@ pub fn run(
     let client = &client;
     let _lock = SyncLock::acquire(db, options.wait)?;
     let mut store = Store::open(db)?;
+    if let Some(word) = store.unknown_topic_word(&options.changes_of)? {
+        return Err(Error::Word(word));
+    }
     let healed = super::heal::run(&mut store)?.healed;
     let mut reports = Vec::new();
     // Each record's change is reported once, from its state when the sync
@@ -240,10 +250,12 @@ pub fn run(
         reports.push(report);
     }
     let now = options.now.unwrap_or_else(Utc::now);
-    let tally = store.tally(TallyScope::Run, options.keep_changes, now)?;
+    let mut tally = store.tally(TallyScope::Run, options.keep_changes, now)?;
+    tally.changes.retain(|c| c.heard_by(&options.changes_of));
     store.end_tally();
     // After every source is stored: a slow or failing receiver never delays storing.
-    let notifications = super::notify::deliver(&mut store)?;
+    let deadline = options.max_time.map(|limit| started + limit);
+    let notifications = super::notify::deliver(&mut store, deadline)?;
     let mut report = summarize(reports, tally, started.elapsed());
     report.notifications = notifications;
     report.healed = healed;

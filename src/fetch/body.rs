@@ -154,7 +154,7 @@ pub(super) fn http_date(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// `Retry-After` as seconds or as an HTTP date, relative to `now`.
-pub(super) fn retry_after(text: &str, now: DateTime<Utc>) -> Option<Duration> {
+pub fn retry_after(text: &str, now: DateTime<Utc>) -> Option<Duration> {
     let text = text.trim();
     if let Ok(secs) = text.parse::<u64>() {
         return Some(Duration::from_secs(secs));

@@ -71,6 +71,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 
+// Notification delivery reads a receiver's Retry-After the way a feed's is read.
+pub use body::retry_after;
 pub use discover::{Identity, PostsUrl, Source};
 pub use error::{Failure, FetchError, RedirectProblem};
 pub use http::{Client, RequestEvent};

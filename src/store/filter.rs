@@ -10,7 +10,9 @@ use rusqlite::types::Value;
 use super::state::{closed_sql, now_value};
 use super::{Store, StoreError, ts};
 pub use crate::model::Filter;
-use crate::model::{Classification, MESSAGE_CENTER, MessageState, SortKey, Status, UnknownWord};
+use crate::model::{
+    Classification, MESSAGE_CENTER, MessageState, SortKey, Status, Topics, UnknownWord,
+};
 
 /// What a filter's columns belong to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,6 +223,35 @@ impl Store {
                 .map(|c| c.to_string())
                 .collect();
             return self.unknown_in("classification", "classification", class.as_str(), known);
+        }
+        Ok(None)
+    }
+
+    /// The first status or classification of a subscription's `topics` that
+    /// neither healthfeed nor this archive knows. Unlike [`Store::unknown_word`],
+    /// `active`/`ended` are unknown: a subscription's `--status` is the status
+    /// after a change, and Message Center records have none.
+    pub fn unknown_topic_word(&self, topics: &Topics) -> Result<Option<UnknownWord>, StoreError> {
+        for status in &topics.statuses {
+            if !matches!(Status::parse(status), Status::Other(_)) {
+                continue;
+            }
+            let known = Status::KNOWN.iter().map(|s| s.to_string()).collect();
+            if let Some(word) = self.unknown_in("status", "status", status, known)? {
+                return Ok(Some(word));
+            }
+        }
+        for class in &topics.classifications {
+            if !matches!(Classification::parse(class), Classification::Other(_)) {
+                continue;
+            }
+            let known = Classification::KNOWN
+                .iter()
+                .map(|c| c.to_string())
+                .collect();
+            if let Some(word) = self.unknown_in("classification", "classification", class, known)? {
+                return Ok(Some(word));
+            }
         }
         Ok(None)
     }

@@ -8,6 +8,7 @@
 mod columns;
 mod due;
 mod filter;
+mod freshness;
 mod fts;
 mod heal;
 mod info;
@@ -34,6 +35,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags};
 use crate::exit::Exit;
 
 pub use filter::Filter;
+pub use freshness::{Deliveries, Freshness, SourceSync};
 pub use info::{ArchiveStatus, RunInfo, SourceInfo};
 pub use ingest::{Batch, Incoming, Outcome};
 pub use outbox::{Backlog, Pending};

@@ -90,6 +90,8 @@ pub(super) fn settle(
             end_time,
             closed,
             last_updated,
+            classification,
+            link,
         }) = after
         else {
             continue;
@@ -126,6 +128,10 @@ pub(super) fn settle(
                 service,
                 title,
                 closed: is_closed(kind, end_time, closed, now),
+                kind,
+                classification,
+                last_updated,
+                link,
             });
         }
     }
@@ -144,6 +150,8 @@ struct Current {
     closed: bool,
     /// Its Last Updated, as stored.
     last_updated: String,
+    classification: String,
+    link: Option<String>,
 }
 
 /// One update of a record, with what picks the current one and names its link.
@@ -213,7 +221,8 @@ static SETTLE_RECORD: LazyLock<String> = LazyLock::new(|| {
            closed = excluded.closed, update_count = excluded.update_count,
            first_seen = excluded.first_seen, related_ids = excluded.related_ids,
            link = excluded.link
-         RETURNING current_update_id, status, service, title, kind, end_time, closed, last_updated",
+         RETURNING current_update_id, status, service, title, kind, end_time, closed, last_updated,
+           classification, link",
         field_list(""),
         field_list("u."),
         fields_from_excluded()
@@ -307,6 +316,8 @@ fn recompute(
                 end_time: opt_time(r, 5)?,
                 closed: r.get(6)?,
                 last_updated: r.get(7)?,
+                classification: r.get(8)?,
+                link: r.get(9)?,
             })
         })
         .optional()?;

@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::columns::opt_time;
 use super::state::is_closed;
 use super::{Store, StoreError};
-use crate::model::{Kind, RecordId};
+use crate::model::{Kind, RecordId, Topics};
 
 /// A record whose status changed (or that appeared) in a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,6 +36,27 @@ pub struct StatusChange {
     /// Whether the record is over after the batch; for Message Center, whether
     /// its End Time had passed when the batch was written.
     pub closed: bool,
+    /// Service health or Message Center.
+    pub kind: Kind,
+    /// The record's classification after the batch.
+    pub classification: String,
+    /// Its Last Updated after the batch (RFC 3339 UTC).
+    pub last_updated: String,
+    /// The post that carries its current update.
+    pub link: Option<String>,
+}
+
+impl StatusChange {
+    /// Whether a subscription with these filters would hear of this change
+    /// (`sync --changes` narrows its lines by the same rule).
+    pub fn heard_by(&self, topics: &Topics) -> bool {
+        topics.matches(
+            self.kind,
+            self.service.as_deref(),
+            &self.classification,
+            self.to.as_deref(),
+        )
+    }
 }
 
 /// What a batch changed.
@@ -160,7 +181,7 @@ impl Store {
         };
         let sql = format!(
             "SELECT t.id, {update}, {status}, r.current_update_id, r.status, r.service, r.title,
-               r.kind, r.end_time, r.closed
+               r.kind, r.end_time, r.closed, r.classification, r.last_updated, r.link
              FROM temp.tally_records t JOIN records r ON r.id = t.id {only} ORDER BY t.id"
         );
         let mut stmt = self.conn.prepare(&sql).map_err(fail)?;
@@ -203,6 +224,10 @@ impl Store {
                 service: row.get(5).map_err(fail)?,
                 title: row.get(6).map_err(fail)?,
                 closed: is_closed(kind, end_time, stored, now),
+                kind,
+                classification: row.get(10).map_err(fail)?,
+                last_updated: row.get(11).map_err(fail)?,
+                link: row.get(12).map_err(fail)?,
             });
         }
         Ok(out)

@@ -73,3 +73,11 @@ fn seven_when_notifications_stay_pending() {
         pending.stderr
     );
 }
+
+#[test]
+fn eight_when_syncs_stopped_succeeding() {
+    // Imported, never synced: a check with any age fails.
+    let a = sample();
+    let stale = a.cmd(["status", "--max-age", "1d"]).fails(8);
+    assert!(stale.stderr.contains("never synced"), "{}", stale.stderr);
+}
