@@ -22,7 +22,8 @@ pub enum Exit {
     Archive = 5,
     /// Another process holds the archive.
     Busy = 6,
-    /// Posts were stored, but some notifications could not be delivered (they stay pending).
+    /// Posts were stored, but some notifications could not be delivered (they stay
+    /// pending); or `notify test` got no 2xx answer.
     Undelivered = 7,
     /// `status --max-age`: syncs stopped succeeding, or notifications are failing or stuck.
     Unhealthy = 8,

@@ -13,14 +13,16 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+mod sink;
+
+use self::sink::{Judged, Sink};
 use super::Exit;
 use super::notify::Delivery;
-use crate::fetch::{self, Client, Cursor, FetchError, Identity, Page, PostsUrl, Source};
-use crate::model::{PostRef, Topics, UnknownWord, site_name};
+use crate::fetch::{self, Client, Cursor, FetchError, Identity, PostsUrl, Source};
+use crate::model::{Topics, UnknownWord, site_name};
 use crate::pipeline;
 use crate::store::{
-    BatchOutcome, Incoming, Named, Outcome, RecordTally, StatusChange, Store, StoreError, SyncLock,
-    TallyScope,
+    BatchOutcome, Named, RecordTally, StatusChange, Store, StoreError, SyncLock, TallyScope,
 };
 
 /// The site synced when no `--source` is given.
@@ -498,82 +500,12 @@ const BULK_POSTS: usize = 500;
 /// Judged pages a bulk walk's producer may have ready beyond those in hand.
 const BULK_PAGES_AHEAD: usize = 5;
 
-/// Where a walk's judged pages go: the archive, the report and the progress bar.
-struct Sink<'s> {
-    store: &'s mut Store,
-    site: &'s str,
-    report: &'s mut SourceReport,
-    progress: &'s mut dyn FnMut(Progress<'_>),
-    /// Post ids the walk has delivered, for the progress count.
-    seen: HashSet<u64>,
-}
-
-impl Sink<'_> {
-    /// Stores `pages` in one transaction together with the mark of the last
-    /// one: a crash leaves the archive at an earlier mark, never past a page
-    /// it does not hold.
-    fn store(&mut self, pages: Vec<Judged>) -> Result<(), StoreError> {
-        let Some(last) = pages.last() else {
-            return Ok(());
-        };
-        let cursor = last.page.cursor_after.to_string();
-        let (pages, verdicts): (Vec<Page>, Vec<_>) =
-            pages.into_iter().map(|j| (j.page, j.verdicts)).unzip();
-        // Posts each page brings for the first time, as the store counts them:
-        // a tie group paged again repeats posts, which the bar counts once.
-        let fresh: Vec<usize> = verdicts
-            .iter()
-            .map(|page| {
-                page.iter()
-                    .filter(|(meta, _)| meta.as_ref().is_none_or(|m| self.seen.insert(m.id)))
-                    .count()
-            })
-            .collect();
-        let posts = pages
-            .iter()
-            .zip(verdicts)
-            .flat_map(|(page, verdicts)| page.posts.iter().zip(verdicts))
-            .map(|(json, (meta, outcome))| Incoming {
-                json,
-                meta,
-                outcome,
-            })
-            .collect();
-        let batch = pipeline::batch(self.site, posts, Some(cursor));
-        let outcome = self.store.ingest(&batch)?;
-        for post in &batch.posts {
-            if let Outcome::Rejected { not_record, reason } = &post.outcome {
-                (self.progress)(Progress::Rejected {
-                    post: post.meta.as_ref().map(|m| m.id),
-                    not_record: *not_record,
-                    reason,
-                });
-            }
-        }
-        self.report.outcome.absorb(outcome);
-        for (page, posts) in pages.iter().zip(fresh) {
-            self.report.pages += 1;
-            (self.progress)(Progress::Page {
-                posts,
-                total: page.total,
-            });
-        }
-        Ok(())
-    }
-}
-
 /// Where one walk goes: the source's site, its posts route, and the mark to start after.
 #[derive(Clone, Copy)]
 struct Route<'a> {
     site: &'a str,
     posts_url: &'a PostsUrl,
     cursor: Cursor,
-}
-
-/// A fetched page with the parser's verdict on each of its posts.
-struct Judged {
-    page: Page,
-    verdicts: Vec<(Option<PostRef>, Outcome)>,
 }
 
 /// A posts URL as given; else the route remembered for this name; else discovery.
