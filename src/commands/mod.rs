@@ -177,10 +177,19 @@ impl Input {
         if self.is_stdin() {
             Ok(Box::new(io::stdin().lock()))
         } else {
-            Ok(Box::new(BufReader::with_capacity(
-                256 * 1024,
-                File::open(&self.0)?,
-            )))
+            let file = File::open(&self.0)?;
+            // Opening a folder succeeds on Unix and only the first read fails,
+            // which would read as broken JSON; say what it is instead.
+            if file.metadata().is_ok_and(|m| m.is_dir()) {
+                return Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    format!(
+                        "it is a folder; give the files in it, e.g. {}/*.json",
+                        self.0.display()
+                    ),
+                ));
+            }
+            Ok(Box::new(BufReader::with_capacity(256 * 1024, file)))
         }
     }
 }

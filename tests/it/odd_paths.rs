@@ -26,6 +26,27 @@ fn a_folder_as_the_archive_says_it_is_a_folder() {
 }
 
 #[test]
+fn a_folder_as_an_input_names_the_files_to_give_instead() {
+    // It used to read as broken JSON, "posts before this point were imported".
+    let a = Archive::new();
+    let folder = a.dir().join("feed");
+    std::fs::create_dir(&folder).unwrap();
+    for command in ["import", "parse"] {
+        let out = cmd([command]).arg(&folder).fails(3);
+        assert!(
+            out.stderr.contains("it is a folder") && out.stderr.contains("feed/*.json"),
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("REST JSON"),
+            "{command}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
 fn a_fifo_as_the_archive_is_refused_without_hanging() {
     let a = Archive::new();
     let fifo = a.dir().join("pipe.db");
