@@ -15,30 +15,13 @@ pub(super) fn indexed_upto(tx: &Transaction<'_>) -> rusqlite::Result<i64> {
     )
 }
 
-/// Whether the archive has the stemmed index yet. A migration's step in code
-/// (schema 4's merge of sources) writes updates before migration 6 made it;
-/// migration 6 then indexes every update there is.
-pub(super) fn stemmed(tx: &Transaction<'_>) -> rusqlite::Result<bool> {
-    tx.prepare_cached(
-        "SELECT EXISTS(SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'updates_stem')",
-    )?
-    .query_row([], |r| r.get(0))
-}
-
-/// Indexes every update with an id above `after` (in the stemmed index too if `stemmed`).
-pub(super) fn index_since(tx: &Transaction<'_>, after: i64, stemmed: bool) -> rusqlite::Result<()> {
+/// Indexes every update with an id above `after`.
+pub(super) fn index_since(tx: &Transaction<'_>, after: i64) -> rusqlite::Result<()> {
     tx.prepare_cached(
         "INSERT INTO updates_fts(rowid, record_id, service, title, user_impact, message)
          SELECT id, record_id, service, title, user_impact, message FROM updates WHERE id > ?1",
     )?
     .execute([after])?;
-    if stemmed {
-        tx.prepare_cached(
-            "INSERT INTO updates_stem(rowid, record_id, service, title, user_impact, message)
-             SELECT id, record_id, service, title, user_impact, message FROM updates WHERE id > ?1",
-        )?
-        .execute([after])?;
-    }
     tx.prepare_cached(
         "INSERT INTO translation_fts(rowid, machine_translation)
          SELECT id, machine_translation FROM updates
@@ -48,12 +31,11 @@ pub(super) fn index_since(tx: &Transaction<'_>, after: i64, stemmed: bool) -> ru
     Ok(())
 }
 
-/// Removes an update from every index; rows above `indexed_upto` were never indexed.
+/// Removes an update from the indexes; rows above `indexed_upto` were never indexed.
 pub(super) fn unindex(
     tx: &Transaction<'_>,
     update_id: i64,
     indexed_upto: i64,
-    stemmed: bool,
 ) -> rusqlite::Result<()> {
     if update_id > indexed_upto {
         return Ok(());
@@ -64,13 +46,6 @@ pub(super) fn unindex(
          SELECT 'delete', id, record_id, service, title, user_impact, message FROM updates WHERE id = ?1",
     )?
     .execute(params![update_id])?;
-    if stemmed {
-        tx.prepare_cached(
-            "INSERT INTO updates_stem(updates_stem, rowid, record_id, service, title, user_impact, message)
-             SELECT 'delete', id, record_id, service, title, user_impact, message FROM updates WHERE id = ?1",
-        )?
-        .execute(params![update_id])?;
-    }
     tx.prepare_cached(
         "INSERT INTO translation_fts(translation_fts, rowid, machine_translation)
          SELECT 'delete', id, machine_translation FROM updates
@@ -80,11 +55,10 @@ pub(super) fn unindex(
     Ok(())
 }
 
-/// Empties every index (before a reparse rewrites every update).
+/// Empties both indexes (before a reparse rewrites every update).
 pub(super) fn clear(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch(
         "INSERT INTO updates_fts(updates_fts) VALUES ('delete-all');
-         INSERT INTO updates_stem(updates_stem) VALUES ('delete-all');
          INSERT INTO translation_fts(translation_fts) VALUES ('delete-all');",
     )
 }

@@ -66,8 +66,6 @@ pub(super) struct Work {
     pub touched: HashMap<String, Before>,
     /// Updates at or below this id are in the full-text index.
     pub indexed_upto: i64,
-    /// The archive has the stemmed index (not yet while an old one is upgraded).
-    pub stemmed: bool,
     /// The scope of the run tally the batch writes into, if one is open.
     pub tally: Option<i64>,
     /// Subscriptions to write events for (only batches of new posts do).
@@ -79,7 +77,6 @@ impl Work {
         Ok(Work {
             touched: HashMap::new(),
             indexed_upto: fts::indexed_upto(tx)?,
-            stemmed: fts::stemmed(tx)?,
             tally: None,
             listeners: Vec::new(),
         })
@@ -91,7 +88,7 @@ impl Work {
         tx: &Transaction<'_>,
         out: &mut BatchOutcome,
     ) -> rusqlite::Result<()> {
-        fts::index_since(tx, self.indexed_upto, self.stemmed)?;
+        fts::index_since(tx, self.indexed_upto)?;
         settle(tx, self.touched, out, self.tally.is_none(), &self.listeners)
     }
 }
@@ -435,7 +432,7 @@ pub(super) fn drop_if_orphan(
         .prepare_cached("SELECT EXISTS(SELECT 1 FROM posts WHERE update_id = ?1)")?
         .query_row([update_id], |r| r.get(0))?;
     if !carried {
-        fts::unindex(tx, update_id, work.indexed_upto, work.stemmed)?;
+        fts::unindex(tx, update_id, work.indexed_upto)?;
         // The record may still point here; the deferred foreign key lets settle() repoint it.
         tx.prepare_cached("DELETE FROM updates WHERE id = ?1")?
             .execute([update_id])?;
