@@ -109,7 +109,7 @@ fn terminal(cli: &Cli) -> (args::ColorWhen, bool) {
         Command::Stats(a) => (Some(&a.color), Some(&a.pager)),
         Command::Rejects(a) => (Some(&a.color), Some(&a.pager)),
         Command::Export(a) => (None, Some(&a.pager)),
-        Command::Report(_) => (None, None),
+        Command::Report(a) => (None, Some(&a.pager)),
         Command::Status(a) => (None, Some(&a.pager)),
         Command::Sync(_)
         | Command::Notify(_)

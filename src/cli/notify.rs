@@ -54,7 +54,7 @@ pub enum PayloadFormat {
 impl PayloadFormat {
     /// The name the archive keeps.
     fn name(self) -> &'static str {
-        use crate::notify::payload::Format;
+        use notify::Format;
         match self {
             PayloadFormat::Json => Format::Json,
             PayloadFormat::Slack => Format::Slack,
@@ -206,7 +206,7 @@ fn test(db: &Path, id: i64) -> Result<Exit, Error> {
             if !body.is_empty() {
                 text.push_str(&clean(body));
                 if answer.cut {
-                    let _ = write!(text, "… (first {} bytes)", crate::notify::ANSWER_BYTES);
+                    let _ = write!(text, "… (first {} bytes)", notify::ANSWER_BYTES);
                 }
                 text.push('\n');
             }

@@ -265,7 +265,7 @@ pub fn json_line(out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(
     Ok(())
 }
 
-/// [`doc`], its times in `zone` when the zone was chosen (see [`crate::export::rezone`]).
+/// [`doc`], its times in `zone` when the zone was chosen (see [`commands::rezone`]).
 pub fn doc_in(
     out: &mut dyn Write,
     kind: Kind,
@@ -288,7 +288,7 @@ pub fn json_in(
         return json(out, value);
     }
     let text = serde_json::to_string_pretty(value).map_err(io::Error::from)?;
-    writeln!(out, "{}", crate::export::rezone(&text, zone))?;
+    writeln!(out, "{}", commands::rezone(&text, zone))?;
     Ok(())
 }
 
@@ -302,7 +302,7 @@ pub fn json_line_in(
         return json_line(out, value);
     }
     let text = serde_json::to_string(value).map_err(io::Error::from)?;
-    writeln!(out, "{}", crate::export::rezone(&text, zone))?;
+    writeln!(out, "{}", commands::rezone(&text, zone))?;
     Ok(())
 }
 

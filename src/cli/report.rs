@@ -1,20 +1,22 @@
 //! `healthfeed report`: flags, and where the report goes.
 
+use std::io::IsTerminal;
 use std::path::Path;
 
 use clap::{Args, ValueEnum};
 
 use super::answer_args::KindArg;
-use super::args::{ArchiveArg, ZoneArg};
+use super::args::{ArchiveArg, PagerArg, ZoneArg};
 use super::output::{self, Formats, Kind, Output};
 use super::{Error, Exit, clock};
-use crate::commands::{self, Format, report::Options};
+use crate::commands::report::{Options, Page};
+use crate::commands::{self, Format};
 use crate::model::{BadMonth, Classification, Filter, Month};
 
 /// Arguments of `healthfeed report`.
 #[derive(Debug, Args)]
 #[command(mut_arg("format", |a| a.help(
-    "Output format [default: html, or what FILE's extension names: .html, .md, .json]"
+    "Output format [default: html, or what FILE's extension names: .html, .md, .json; md at a terminal]"
 )))]
 pub struct ReportArgs {
     /// The archive.
@@ -44,6 +46,10 @@ pub struct ReportArgs {
     /// Format and destination.
     #[command(flatten)]
     pub out: Output<ReportFormat>,
+
+    /// The pager, for the Markdown shown at a terminal.
+    #[command(flatten)]
+    pub pager: PagerArg,
 }
 
 fn month(text: &str) -> Result<Month, BadMonth> {
@@ -83,7 +89,13 @@ impl Formats for ReportFormat {
 }
 
 pub(super) fn run(db: &Path, args: ReportArgs) -> Result<Exit, Error> {
-    let (format, target) = args.out.resolve()?;
+    let chosen = args.out.format.is_some() || args.out.json;
+    let (mut format, mut target) = args.out.resolve()?;
+    // A page of HTML is unreadable in a terminal; its Markdown twin reads as text.
+    if !chosen && target.file().is_none() && std::io::stdout().is_terminal() {
+        format = ReportFormat::Md;
+        target = target.paged();
+    }
     let now = clock::now()?;
     let zone = args.zone.zone()?;
     let month = args
@@ -117,8 +129,8 @@ pub(super) fn run(db: &Path, args: ReportArgs) -> Result<Exit, Error> {
     let report = commands::report::run(db, &options)?;
     // Rendered before the file is opened: a failure leaves no half-written report.
     let page = match format {
-        ReportFormat::Html => Some(crate::report::html(&report, &zone)?),
-        ReportFormat::Md => Some(crate::report::markdown(&report, &zone)),
+        ReportFormat::Html => Some(commands::report::render(&report, &zone, Page::Html)?),
+        ReportFormat::Md => Some(commands::report::render(&report, &zone, Page::Markdown)?),
         ReportFormat::Json => None,
     };
     target.write(|out, _| match &page {

@@ -28,7 +28,7 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 pub use crate::exit::Exit;
-pub use crate::export::Format;
+pub use crate::export::{Format, rezone};
 pub use crate::store::{
     ArchiveStatus, BatchOutcome, ReparseOutcome, RunInfo, SearchOutcome, StatusChange,
 };

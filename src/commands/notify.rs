@@ -1,6 +1,8 @@
 //! `healthfeed notify`: subscriptions kept in the archive, and delivery of
 //! their events from the outbox (also run at the end of every `sync`).
 
+pub use crate::notify::ANSWER_BYTES;
+pub use crate::notify::payload::Format;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -13,7 +15,7 @@ use crate::notify::{CHUNK, Refused, Sender, json_body};
 use crate::store::{Store, StoreError, SyncLock};
 
 use crate::notify::Answer;
-use crate::notify::payload::{self, Digest, Event, Format, SHOWN};
+use crate::notify::payload::{self, Digest, Event, SHOWN};
 use crate::store::Backlog;
 
 /// Tries of one POST within a run.

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::Error;
 use crate::model::{Filter, Kind, Month, Record, Zone};
-use crate::report::{self, Input, Report};
+pub use crate::report::Report;
+use crate::report::{self, Input};
 use crate::store::Store;
 
 /// What a report is asked for.
@@ -80,4 +81,21 @@ pub fn run(db: &Path, options: &Options) -> Result<Report, Error> {
         timelines,
         due,
     }))
+}
+
+/// The two ways a report is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// One self-contained HTML page with inline SVG charts.
+    Html,
+    /// The same content as Markdown, charts as tables.
+    Markdown,
+}
+
+/// `report` drawn as `page`, times in `zone`.
+pub fn render(report: &Report, zone: &Zone, page: Page) -> Result<String, Error> {
+    Ok(match page {
+        Page::Html => report::html(report, zone)?,
+        Page::Markdown => report::markdown(report, zone),
+    })
 }

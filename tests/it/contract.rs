@@ -71,7 +71,7 @@ fn a_format_that_contradicts_the_file_name_is_a_usage_error() {
 }
 
 /// Runs `healthfeed ARGS` with a terminal for stdout (script(1)), paging through a marker.
-fn at_a_terminal(a: &Archive, args: &str) -> String {
+pub(crate) fn at_a_terminal(a: &Archive, args: &str) -> String {
     let line = format!(
         "{} --db '{}' {args}",
         env!("CARGO_BIN_EXE_healthfeed"),

@@ -452,3 +452,19 @@ fn bad_input_exits_2_and_a_missing_archive_5() {
     report(&missing, &["--month", "2023-03"]).fails(5);
     assert!(!missing.db().exists(), "a report creates no archive");
 }
+
+#[test]
+fn at_a_terminal_the_report_reads_as_markdown_and_a_pipe_gets_the_page() {
+    let a = Archive::sample();
+    let shown = crate::contract::at_a_terminal(&a, "report --month 2023-03");
+    assert!(
+        shown.starts_with("PAGED:# Microsoft 365 service health, 2023-03"),
+        "{shown}"
+    );
+    assert!(!shown.contains("<html"), "{shown}");
+    let asked =
+        crate::contract::at_a_terminal(&a, "report --month 2023-03 --format html --no-pager");
+    assert!(asked.starts_with("<!DOCTYPE html>"), "{asked}");
+    let piped = report(&a, &["--month", "2023-03"]).ok();
+    assert!(piped.starts_with("<!DOCTYPE html>"));
+}
