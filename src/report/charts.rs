@@ -44,6 +44,41 @@ fn inline(svg: String, label: &str) -> String {
     svg.trim().to_owned()
 }
 
+/// Row `i` of `n`, counted from the top: plotters counts segments from the bottom.
+fn row(n: u32, i: usize) -> u32 {
+    n.saturating_sub(1 + i as u32)
+}
+
+/// The label of a row segment: the first label at the top.
+fn row_label(labels: &[String], n: u32, v: &SegmentValue<u32>) -> String {
+    match v {
+        SegmentValue::CenterOf(s) if *s < n => labels
+            .get((n - 1 - *s) as usize)
+            .cloned()
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// A bar of row `i` of `n`, from `from` to `to` along the value axis.
+fn bar(
+    n: u32,
+    i: usize,
+    from: f64,
+    to: f64,
+    color: RGBColor,
+) -> Rectangle<(f64, SegmentValue<u32>)> {
+    let mut bar = Rectangle::new(
+        [
+            (from, SegmentValue::Exact(row(n, i))),
+            (to, SegmentValue::Exact(row(n, i) + 1)),
+        ],
+        color.filled(),
+    );
+    bar.set_margin(3, 3, 0, 0);
+    bar
+}
+
 /// A horizontal bar chart: one bar per label, its value written beside it.
 pub(super) fn bars(
     chart: &'static str,
@@ -66,19 +101,11 @@ pub(super) fn bars(
             .y_label_area_size(label_room(labels))
             .build_cartesian_2d(0f64..max, (0..n.max(1)).into_segmented())
             .map_err(|e| fail(chart)(e.to_string()))?;
-        // The first label at the top: row i is drawn in segment n-1-i.
-        let row = |i: usize| n.saturating_sub(1 + i as u32);
         c.configure_mesh()
             .disable_y_mesh()
             .light_line_style(WHITE)
             .y_labels(n.max(1) as usize)
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(s) if *s < n => labels
-                    .get((n - 1 - *s) as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
+            .y_label_formatter(&|v| row_label(labels, n, v))
             .x_label_formatter(&|v| match whole {
                 // Counts are whole: no tick at 0.5.
                 true if v.fract() != 0.0 => String::new(),
@@ -90,22 +117,17 @@ pub(super) fn bars(
             .axis_desc_style((FONT, 15))
             .draw()
             .map_err(|e| fail(chart)(e.to_string()))?;
-        c.draw_series(values.iter().enumerate().map(|(i, v)| {
-            let mut bar = Rectangle::new(
-                [
-                    (0.0, SegmentValue::Exact(row(i))),
-                    (*v, SegmentValue::Exact(row(i) + 1)),
-                ],
-                BAR.filled(),
-            );
-            bar.set_margin(3, 3, 0, 0);
-            bar
-        }))
+        c.draw_series(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| bar(n, i, 0.0, *v, BAR)),
+        )
         .map_err(|e| fail(chart)(e.to_string()))?;
         c.draw_series(shown.iter().zip(values).enumerate().map(|(i, (text, v))| {
             Text::new(
                 text.clone(),
-                (*v, SegmentValue::CenterOf(row(i))),
+                (*v, SegmentValue::CenterOf(row(n, i))),
                 (FONT, 13)
                     .into_font()
                     .color(&BLACK)
@@ -147,18 +169,11 @@ pub(super) fn timeline(
             .y_label_area_size(label_room(&labels))
             .build_cartesian_2d(0f64..f64::from(days), (0..n.max(1)).into_segmented())
             .map_err(|e| fail(CHART)(e.to_string()))?;
-        let row = |i: usize| n.saturating_sub(1 + i as u32);
         c.configure_mesh()
             .disable_y_mesh()
             .light_line_style(WHITE)
             .y_labels(n.max(1) as usize)
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(s) if *s < n => labels
-                    .get((n - 1 - *s) as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
+            .y_label_formatter(&|v| row_label(&labels, n, v))
             .x_labels(days as usize / 2 + 1)
             .x_label_formatter(&|d| format!("{}", d.round() as i64 + 1))
             .x_desc(format!("day of {month} ({}), from 00:00", zone.name()))
@@ -170,16 +185,7 @@ pub(super) fn timeline(
             let from = wall_days(s.from, month, zone);
             // A bar of no length still shows as a sliver.
             let to = wall_days(s.to, month, zone).max(from + 0.04);
-            let color = if s.open { OPEN } else { BAR };
-            let mut bar = Rectangle::new(
-                [
-                    (from, SegmentValue::Exact(row(i))),
-                    (to, SegmentValue::Exact(row(i) + 1)),
-                ],
-                color.filled(),
-            );
-            bar.set_margin(3, 3, 0, 0);
-            bar
+            bar(n, i, from, to, if s.open { OPEN } else { BAR })
         }))
         .map_err(|e| fail(CHART)(e.to_string()))?;
         root.present().map_err(|e| fail(CHART)(e.to_string()))?;
