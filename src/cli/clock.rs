@@ -23,12 +23,7 @@ impl ZoneArg {
             return named(name);
         }
         if self.local {
-            let name = iana_time_zone::get_timezone().map_err(|e| {
-                Error::Usage(format!(
-                    "--local: cannot tell this system's time zone ({e}); name it with --tz"
-                ))
-            })?;
-            return named(&name);
+            return local_zone();
         }
         match std::env::var(TZ_VAR) {
             Ok(name) if !name.trim().is_empty() => {
@@ -37,6 +32,33 @@ impl ZoneArg {
             _ => Ok(Zone::utc()),
         }
     }
+}
+
+/// This process's zone: `TZ` when set, as the C library reads it (a name,
+/// `:name`, or a path into the zoneinfo folder), since that is how a session
+/// or a container says its zone while /etc/localtime often stays UTC; else
+/// the system's own zone.
+fn local_zone() -> Result<Zone, Error> {
+    if let Ok(tz) = std::env::var("TZ") {
+        let name = tz.trim().trim_start_matches(':');
+        if !name.is_empty() {
+            // `/usr/share/zoneinfo/Asia/Tokyo` names Asia/Tokyo.
+            let name = name.rsplit_once("zoneinfo/").map_or(name, |(_, n)| n);
+            return Zone::named(name).map_err(|_| {
+                Error::Usage(format!(
+                    "--local: TZ={tz:?} is not a zone name healthfeed knows \
+                     (a POSIX rule like JST-9 is not one); name the zone with --tz, \
+                     like --tz Asia/Tokyo"
+                ))
+            });
+        }
+    }
+    let name = iana_time_zone::get_timezone().map_err(|e| {
+        Error::Usage(format!(
+            "--local: cannot tell this system's time zone ({e}); name it with --tz"
+        ))
+    })?;
+    Zone::named(&name).map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// "Now" for every answer that depends on it (ages in `--since`, whether a

@@ -33,4 +33,5 @@ mod stemming;
 mod support;
 mod sync;
 mod vocab;
+mod zone_edges;
 mod zones;

@@ -1,0 +1,35 @@
+//! Time zones as people set them and report windows at their edges, found by
+//! using issue 13's commands as a Japanese admin and a report writer would.
+
+use crate::support::Archive;
+
+/// `--local` is "this system's zone", and a process's zone is what `TZ`
+/// says when it is set (containers and ssh sessions set it, /etc/localtime
+/// stays UTC): `TZ=Asia/Tokyo healthfeed list --local` must be Tokyo time.
+#[test]
+fn local_follows_the_tz_variable_as_every_program_does() {
+    let a = Archive::sample();
+    for tz in [
+        "Asia/Tokyo",
+        ":Asia/Tokyo",
+        "/usr/share/zoneinfo/Asia/Tokyo",
+    ] {
+        let rows = a
+            .cmd(["list", "--format", "ndjson", "--local", "--limit", "1"])
+            .env("TZ", tz)
+            .ndjson();
+        assert_eq!(
+            rows[0]["last_updated"], "2023-03-31T16:30:00+09:00",
+            "TZ={tz}"
+        );
+        let table = a
+            .cmd(["list", "--local", "--limit", "1"])
+            .env("TZ", tz)
+            .ok();
+        assert!(table.contains("START (Asia/Tokyo)"), "TZ={tz}: {table}");
+    }
+    // A POSIX rule is no zone name: say so and what to do, never guess.
+    let out = a.cmd(["list", "--local"]).env("TZ", "JST-9").fails(2);
+    assert!(out.stderr.contains("JST-9"), "{}", out.stderr);
+    assert!(out.stderr.contains("--tz"), "{}", out.stderr);
+}
