@@ -60,7 +60,7 @@ pub fn run(db: &Path, options: &Options) -> Result<Report, Error> {
     }
     let mut due: Vec<Record> = Vec::new();
     if options.filter.kind != Some(Kind::Health) {
-        let (from, until) = report::due_window(moment);
+        let (from, until) = report::due_window(moment, zone);
         let filter = Filter {
             limit: None,
             now: Some(moment),

@@ -33,3 +33,26 @@ fn local_follows_the_tz_variable_as_every_program_does() {
     assert!(out.stderr.contains("JST-9"), "{}", out.stderr);
     assert!(out.stderr.contains("--tz"), "{}", out.stderr);
 }
+
+/// "The 60 days after the moment" are 60 days of the zone's calendar: a
+/// window that crosses a daylight-saving change still ends at midnight.
+#[test]
+fn the_announcements_window_is_sixty_calendar_days_in_the_zone() {
+    let a = Archive::sample();
+    let report = a
+        .cmd(["report", "--month", "2023-02", "--tz", "America/New_York"])
+        .args(["--format", "json"])
+        .env("HEALTHFEED_NOW", "2026-01-15T00:00:00Z")
+        .json();
+    assert_eq!(report["moment"], "2023-03-01T00:00:00-05:00");
+    assert_eq!(report["due_until"], "2023-04-30T00:00:00-04:00");
+    let md = a
+        .cmd(["report", "--month", "2023-02", "--tz", "America/New_York"])
+        .args(["--format", "md"])
+        .env("HEALTHFEED_NOW", "2026-01-15T00:00:00Z")
+        .ok();
+    assert!(
+        md.contains("from 2023-03-01 00:00 to 2023-04-30 00:00"),
+        "{md}"
+    );
+}
