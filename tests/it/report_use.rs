@@ -1,5 +1,6 @@
-//! Time zones as people set them and report windows at their edges, found by
-//! using issue 13's commands as a Japanese admin and a report writer would.
+//! Issue 13's commands used as their people would: an admin in Japan with
+//! `--tz`/`--local`, a report writer with `report`/`export`/`stats`, a script
+//! reading CSV and JSON. Each test pins a defect found that way.
 
 use crate::support::Archive;
 
@@ -55,4 +56,30 @@ fn the_announcements_window_is_sixty_calendar_days_in_the_zone() {
         md.contains("from 2023-03-01 00:00 to 2023-04-30 00:00"),
         "{md}"
     );
+}
+
+/// A column of the other row type is a near miss, not a typo: the error says
+/// which flag gives it. An empty name is named as such, not "did you mean id".
+#[test]
+fn a_column_of_the_other_row_says_which_export_has_it() {
+    let a = Archive::sample();
+    let out = a.cmd(["export", "--columns", "id,message"]).fails(2);
+    assert!(out.stderr.contains("\"message\""), "{}", out.stderr);
+    assert!(out.stderr.contains("--updates"), "{}", out.stderr);
+    assert!(out.stderr.contains("action_required_by"), "{}", out.stderr);
+    let out = a
+        .cmd(["export", "--updates", "--columns", "id,duration_minutes"])
+        .fails(2);
+    assert!(
+        out.stderr.contains("\"duration_minutes\""),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("without --updates"), "{}", out.stderr);
+    assert!(out.stderr.contains("machine_translation"), "{}", out.stderr);
+    for columns in ["", "id,", "id,,title"] {
+        let out = a.cmd(["export", "--columns", columns]).fails(2);
+        assert!(out.stderr.contains("empty"), "{columns:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("did you mean"), "{}", out.stderr);
+    }
 }
