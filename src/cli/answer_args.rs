@@ -60,7 +60,7 @@ pub struct FilterArgs {
     #[arg(long, conflicts_with = "closed")]
     pub open: bool,
 
-    /// Only records that are over (a closed status; for Message Center, an End Time).
+    /// Only records that are over (a closed status; for Message Center, an End Time that has passed).
     #[arg(long)]
     pub closed: bool,
 

@@ -83,3 +83,28 @@ fn a_column_of_the_other_row_says_which_export_has_it() {
         assert!(!out.stderr.contains("did you mean"), "{}", out.stderr);
     }
 }
+
+/// `--closed`'s help said a Message Center record is over when it has "an
+/// End Time", but one whose End Time is ahead is active (README, Message
+/// Center state): the sample's three all have one and none is over in April.
+#[test]
+fn closed_help_says_a_message_center_end_time_must_have_passed() {
+    let a = Archive::sample();
+    let none = a
+        .cmd([
+            "list", "--closed", "--kind", "message", "--format", "ndjson",
+        ])
+        .env("HEALTHFEED_NOW", "2023-04-15T00:00:00Z")
+        .ndjson();
+    assert!(none.is_empty(), "{none:?}");
+    for command in ["list", "stats", "export", "search"] {
+        let help = a.cmd([command, "--help"]).ok();
+        let at = help.find("--closed").unwrap();
+        let text = help[at..].split("\n\n").next().unwrap().replace('\n', " ");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains("End Time that has passed"),
+            "{command}: {text}"
+        );
+    }
+}
