@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use super::Error;
 use crate::model::{Filter, Kind, Month, Record, Zone};
@@ -32,8 +32,11 @@ pub fn run(db: &Path, options: &Options) -> Result<Report, Error> {
     super::check_words(&store, &options.filter)?;
     let zone = &options.zone;
     let month = options.month;
+    // Whole seconds, as every other time healthfeed writes: the clock's
+    // nanoseconds would show in a running month's moment and in `generated`.
+    let now = options.now.trunc_subsecs(0);
     let start = month.start(zone);
-    let moment = report::moment(month, zone, options.now);
+    let moment = report::moment(month, zone, now);
     // One query for both months: Start Time from the month before's first instant to this month's end.
     let window = Filter {
         started_since: Some(month.previous().start(zone)),
@@ -74,7 +77,7 @@ pub fn run(db: &Path, options: &Options) -> Result<Report, Error> {
     Ok(report::build(&Input {
         month,
         zone: *zone,
-        now: options.now,
+        now,
         filters: options.filters.clone(),
         records,
         previous,

@@ -108,3 +108,27 @@ fn closed_help_says_a_message_center_end_time_must_have_passed() {
         );
     }
 }
+
+/// Every other JSON time is whole seconds, and so was the report's once a
+/// zone was named; without one, `generated` and a running month's `moment`
+/// carried the clock's nanoseconds (`…:15.975394729Z`).
+#[test]
+fn report_json_times_are_whole_seconds_with_or_without_a_zone() {
+    let a = Archive::sample();
+    for zone in [&[][..], &["--tz", "UTC"]] {
+        let report = a
+            .cmd(["report", "--format", "json", "--month", "2023-04"])
+            .args(zone)
+            .env("HEALTHFEED_NOW", "2023-04-10T01:02:03.456789Z")
+            .json();
+        for key in ["generated", "moment", "due_until"] {
+            assert_eq!(
+                report[key].as_str().unwrap().len(),
+                "2023-04-10T01:02:03Z".len(),
+                "{zone:?} {key}: {}",
+                report[key]
+            );
+        }
+        assert_eq!(report["generated"], "2023-04-10T01:02:03Z", "{zone:?}");
+    }
+}
