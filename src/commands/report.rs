@@ -36,6 +36,15 @@ pub fn run(db: &Path, options: &Options) -> Result<Report, Error> {
     // nanoseconds would show in a running month's moment and in `generated`.
     let now = options.now.trunc_subsecs(0);
     let start = month.start(zone);
+    if month.start(zone) > now {
+        // A month ahead is a typo for one behind (2032-03 for 2023-03): its
+        // report would be empty and judged before its own first day.
+        return Err(Error::Usage(format!(
+            "{month} has not begun in {} (it is {} now): give a month up to that one",
+            zone.name(),
+            Month::of(now, zone)
+        )));
+    }
     let moment = report::moment(month, zone, now);
     // One query for both months: Start Time from the month before's first instant to this month's end.
     let window = Filter {

@@ -132,3 +132,33 @@ fn report_json_times_are_whole_seconds_with_or_without_a_zone() {
         assert_eq!(report["generated"], "2023-04-10T01:02:03Z", "{zone:?}");
     }
 }
+
+/// A month that has not begun (a typo: 2032-03 for 2023-03) made an empty
+/// report judged before its own first day; it is a usage error that names
+/// the current month instead.
+#[test]
+fn a_report_of_a_month_not_yet_begun_is_refused_with_the_current_month() {
+    let a = Archive::sample();
+    let out = a
+        .cmd(["report", "--month", "2032-03", "--format", "md"])
+        .env("HEALTHFEED_NOW", "2026-01-15T00:00:00Z")
+        .fails(2);
+    assert!(out.stderr.contains("2032-03"), "{}", out.stderr);
+    assert!(out.stderr.contains("2026-01"), "{}", out.stderr);
+    // In Tokyo, 2026-02 has begun at 15:00Z on January 31st; in UTC not yet.
+    let now = "2026-01-31T16:00:00Z";
+    a.cmd(["report", "--month", "2026-02", "--format", "md"])
+        .env("HEALTHFEED_NOW", now)
+        .fails(2);
+    a.cmd([
+        "report",
+        "--month",
+        "2026-02",
+        "--format",
+        "md",
+        "--tz",
+        "Asia/Tokyo",
+    ])
+    .env("HEALTHFEED_NOW", now)
+    .succeeds();
+}
