@@ -162,3 +162,29 @@ fn a_report_of_a_month_not_yet_begun_is_refused_with_the_current_month() {
     .env("HEALTHFEED_NOW", now)
     .succeeds();
 }
+
+/// `export --help` said its format defaulted to "table" and that `.txt`
+/// named one; export writes CSV by default and refuses `-o x.txt`. Each
+/// command's `--format` help names its own default and extensions.
+#[test]
+fn format_help_names_each_commands_own_default() {
+    let a = Archive::sample();
+    let format_help = |command: &str| {
+        let help = a.cmd([command, "--help"]).ok();
+        let at = help.find("--format <FORMAT>").unwrap();
+        let text = help[at..].split("\n\n").next().unwrap().to_owned();
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let export = format_help("export");
+    assert!(export.contains("[default: csv"), "{export}");
+    assert!(!export.contains(".txt"), "{export}");
+    a.cmd(["export", "-o", "x.txt"]).fails(2);
+    let parse = format_help("parse");
+    assert!(parse.contains("[default: json"), "{parse}");
+    let status = format_help("status");
+    assert!(status.contains("[default: table"), "{status}");
+    assert!(!status.contains(".csv"), "{status}");
+    let list = format_help("list");
+    assert!(list.contains("[default: table"), "{list}");
+    assert!(list.contains(".csv"), "{list}");
+}
