@@ -41,9 +41,22 @@ impl ZoneArg {
 fn local_zone() -> Result<Zone, Error> {
     if let Ok(tz) = std::env::var("TZ") {
         let name = tz.trim().trim_start_matches(':');
-        if !name.is_empty() {
-            // `/usr/share/zoneinfo/Asia/Tokyo` names Asia/Tokyo.
-            let name = name.rsplit_once("zoneinfo/").map_or(name, |(_, n)| n);
+        // A path is a zone file: /usr/share/zoneinfo/Asia/Tokyo names Asia/Tokyo,
+        // and /etc/localtime (set to spare the C library a stat) is a link to one.
+        let file = name
+            .starts_with('/')
+            .then(|| std::fs::canonicalize(name).ok())
+            .flatten();
+        let name = match &file {
+            Some(path) => path.to_str().unwrap_or(name),
+            None => name,
+        };
+        let name = name.rsplit_once("zoneinfo/").map_or(name, |(_, n)| {
+            // zoneinfo/posix/ and zoneinfo/right/ hold the same zones by name.
+            n.trim_start_matches("posix/").trim_start_matches("right/")
+        });
+        // Any other path says nothing a name does: the system's zone follows.
+        if !name.is_empty() && !name.starts_with('/') {
             return Zone::named(name).map_err(|_| {
                 Error::Usage(format!(
                     "--local: TZ={tz:?} is not a zone name healthfeed knows \

@@ -29,6 +29,13 @@ fn local_follows_the_tz_variable_as_every_program_does() {
             .ok();
         assert!(table.contains("START (Asia/Tokyo)"), "TZ={tz}: {table}");
     }
+    // `:/etc/localtime` (set to spare the C library a stat) is the system's
+    // zone, as without TZ.
+    let args = ["list", "--format", "ndjson", "--local", "--limit", "1"];
+    let system = a.cmd(args).env_remove("TZ").output();
+    let path = a.cmd(args).env("TZ", ":/etc/localtime").output();
+    assert_eq!(path.stdout, system.stdout, "{}", path.stderr);
+    assert_eq!(path.success(), system.success(), "{}", path.stderr);
     // A POSIX rule is no zone name: say so and what to do, never guess.
     let out = a.cmd(["list", "--local"]).env("TZ", "JST-9").fails(2);
     assert!(out.stderr.contains("JST-9"), "{}", out.stderr);
