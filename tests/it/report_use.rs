@@ -195,3 +195,28 @@ fn format_help_names_each_commands_own_default() {
     assert!(list.contains("[default: table"), "{list}");
     assert!(list.contains(".csv"), "{list}");
 }
+
+/// An admin looking up what happened in a month searches with the month: the
+/// Start Time window of list, stats and export works on search too (clap's
+/// tip was to search for the text "--month").
+#[test]
+fn search_takes_the_start_time_window_like_list() {
+    let a = Archive::sample();
+    let hits = |args: &[&str]| {
+        let mut ids: Vec<String> = a
+            .cmd(["search", "outlook", "--format", "ndjson"])
+            .args(args)
+            .ndjson()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(hits(&["--month", "2023-03"]), ["EX529801", "EX531442"]);
+    // EX531442 started 2023-03-29T20:15Z: March 30th in Tokyo.
+    let since = ["--started-since", "2023-03-30", "--tz", "Asia/Tokyo"];
+    assert_eq!(hits(&since), ["EX531442"]);
+    assert_eq!(hits(&["--started-until", "2023-03-28"]), ["EX529801"]);
+    assert!(hits(&["--month", "2023-02"]).is_empty());
+}
