@@ -60,7 +60,7 @@ pub struct FilterArgs {
     #[arg(long, conflicts_with = "closed")]
     pub open: bool,
 
-    /// Only records that are over (a closed status; for Message Center, an End Time).
+    /// Only records that are over (a closed status; for Message Center, an End Time that has passed).
     #[arg(long)]
     pub closed: bool,
 
@@ -120,7 +120,7 @@ impl FilterArgs {
     }
 }
 
-/// Report windows by Start Time: `list`, `stats` and `export` (and `report`).
+/// Report windows by Start Time: `list`, `search`, `stats` and `export` (and `report`).
 #[derive(Debug, Args)]
 pub struct WindowArgs {
     /// Only records that started at or after WHEN (the forms of --since, read in --tz).
@@ -294,6 +294,10 @@ pub struct SearchArgs {
     /// Which records.
     #[command(flatten)]
     pub filters: FilterArgs,
+
+    /// Which records by Start Time: what started in a month, looked up.
+    #[command(flatten)]
+    pub window: WindowArgs,
 
     /// At most N matches, the best first [default: 20].
     #[arg(long, value_name = "N")]

@@ -76,7 +76,7 @@ pub struct ZoneArg {
     #[arg(long = "tz", value_name = "ZONE", conflicts_with = "local")]
     pub tz: Option<String>,
 
-    /// Show times in this system's time zone and read dates in it (as --tz with its name).
+    /// Show times in this system's time zone and read dates in it (as --tz with its name): TZ when set (Asia/Tokyo, :Asia/Tokyo), else /etc/localtime's.
     #[arg(long)]
     pub local: bool,
 }

@@ -23,12 +23,7 @@ impl ZoneArg {
             return named(name);
         }
         if self.local {
-            let name = iana_time_zone::get_timezone().map_err(|e| {
-                Error::Usage(format!(
-                    "--local: cannot tell this system's time zone ({e}); name it with --tz"
-                ))
-            })?;
-            return named(&name);
+            return local_zone();
         }
         match std::env::var(TZ_VAR) {
             Ok(name) if !name.trim().is_empty() => {
@@ -37,6 +32,46 @@ impl ZoneArg {
             _ => Ok(Zone::utc()),
         }
     }
+}
+
+/// This process's zone: `TZ` when set, as the C library reads it (a name,
+/// `:name`, or a path into the zoneinfo folder), since that is how a session
+/// or a container says its zone while /etc/localtime often stays UTC; else
+/// the system's own zone.
+fn local_zone() -> Result<Zone, Error> {
+    if let Ok(tz) = std::env::var("TZ") {
+        let name = tz.trim().trim_start_matches(':');
+        // A path is a zone file: /usr/share/zoneinfo/Asia/Tokyo names Asia/Tokyo,
+        // and /etc/localtime (set to spare the C library a stat) is a link to one.
+        let file = name
+            .starts_with('/')
+            .then(|| std::fs::canonicalize(name).ok())
+            .flatten();
+        let name = match &file {
+            Some(path) => path.to_str().unwrap_or(name),
+            None => name,
+        };
+        let name = name.rsplit_once("zoneinfo/").map_or(name, |(_, n)| {
+            // zoneinfo/posix/ and zoneinfo/right/ hold the same zones by name.
+            n.trim_start_matches("posix/").trim_start_matches("right/")
+        });
+        // Any other path says nothing a name does: the system's zone follows.
+        if !name.is_empty() && !name.starts_with('/') {
+            return Zone::named(name).map_err(|_| {
+                Error::Usage(format!(
+                    "--local: TZ={tz:?} is not a zone name healthfeed knows \
+                     (a POSIX rule like JST-9 is not one); name the zone with --tz, \
+                     like --tz Asia/Tokyo"
+                ))
+            });
+        }
+    }
+    let name = iana_time_zone::get_timezone().map_err(|e| {
+        Error::Usage(format!(
+            "--local: cannot tell this system's time zone ({e}); name it with --tz"
+        ))
+    })?;
+    Zone::named(&name).map_err(|e| Error::Usage(e.to_string()))
 }
 
 /// "Now" for every answer that depends on it (ages in `--since`, whether a

@@ -30,6 +30,8 @@ pub trait Formats: ValueEnum + Clone + Copy + PartialEq + Send + Sync + 'static 
     const DEFAULT: Self;
     /// What `--json` means.
     const JSON: Self;
+    /// `--format`'s help: this command's default and the extensions it reads.
+    const HELP: &'static str = "Output format [default: table, or what FILE's extension names: .csv, .json, .ndjson, .txt]";
     /// What this format is.
     fn kind(self) -> Kind;
     /// A format of this command's own that a file extension names (`.html`
@@ -49,8 +51,8 @@ pub trait Formats: ValueEnum + Clone + Copy + PartialEq + Send + Sync + 'static 
 /// `--format`, `--json` and `-o` of one command, whose formats are `F`.
 #[derive(Debug, Args)]
 pub struct Output<F: Formats> {
-    /// Output format [default: table, or what FILE's extension names: .csv, .json, .ndjson, .txt].
-    #[arg(long, value_name = "FORMAT")]
+    /// Output format (the help text is the command's [`Formats::HELP`]).
+    #[arg(long, value_name = "FORMAT", help = F::HELP, long_help = F::HELP)]
     pub format: Option<F>,
 
     /// Short for --format json (one JSON document).
@@ -346,6 +348,8 @@ pub enum ExportFormat {
 impl Formats for ExportFormat {
     const DEFAULT: Self = ExportFormat::Csv;
     const JSON: Self = ExportFormat::Json;
+    const HELP: &'static str =
+        "Output format [default: csv, or what FILE's extension names: .csv, .json, .ndjson]";
     fn kind(self) -> Kind {
         match self {
             ExportFormat::Csv => Kind::Machine(Format::Csv),
@@ -369,6 +373,8 @@ pub enum DocFormat {
 impl Formats for DocFormat {
     const DEFAULT: Self = DocFormat::Table;
     const JSON: Self = DocFormat::Json;
+    const HELP: &'static str =
+        "Output format [default: table, or what FILE's extension names: .json, .ndjson, .txt]";
     fn kind(self) -> Kind {
         match self {
             DocFormat::Table => Kind::Table,
@@ -390,6 +396,8 @@ pub enum ParseFormat {
 impl Formats for ParseFormat {
     const DEFAULT: Self = ParseFormat::Json;
     const JSON: Self = ParseFormat::Json;
+    const HELP: &'static str =
+        "Output format [default: json, or what FILE's extension names: .json, .ndjson]";
     fn kind(self) -> Kind {
         match self {
             ParseFormat::Json => Kind::Machine(Format::Json),

@@ -15,9 +15,6 @@ use crate::model::{BadMonth, Classification, Filter, Month};
 
 /// Arguments of `healthfeed report`.
 #[derive(Debug, Args)]
-#[command(mut_arg("format", |a| a.help(
-    "Output format [default: html, or what FILE's extension names: .html, .md, .json; md at a terminal]"
-)))]
 pub struct ReportArgs {
     /// The archive.
     #[command(flatten)]
@@ -70,6 +67,7 @@ pub enum ReportFormat {
 impl Formats for ReportFormat {
     const DEFAULT: Self = ReportFormat::Html;
     const JSON: Self = ReportFormat::Json;
+    const HELP: &'static str = "Output format [default: html, or what FILE's extension names: .html, .md, .json; md at a terminal]";
     fn kind(self) -> Kind {
         match self {
             ReportFormat::Html | ReportFormat::Md => Kind::Table,

@@ -19,6 +19,7 @@ pub(super) fn run(db: &Path, args: SearchArgs) -> Result<Exit, Error> {
     let zone = args.zone.zone()?;
     let now = clock::now()?;
     let mut filter = args.filters.to_filter(&zone, now)?;
+    args.window.apply(&mut filter, &zone, now)?;
     filter.limit = args.limit;
     let text = args.text.join(" ");
     let outcome = target.write(|out, paint| match target.kind {

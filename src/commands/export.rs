@@ -106,25 +106,21 @@ fn pick(config: &Config) -> Result<Option<Vec<usize>>, super::Error> {
     if config.columns.is_empty() {
         return Ok(None);
     }
-    let known = if config.updates {
-        UpdateRow::COLUMNS
+    let (known, other) = if config.updates {
+        (UpdateRow::COLUMNS, RecordRow::COLUMNS)
     } else {
-        RecordRow::COLUMNS
+        (RecordRow::COLUMNS, UpdateRow::COLUMNS)
     };
     let mut pick = Vec::with_capacity(config.columns.len());
     for name in &config.columns {
         let name = name.trim();
         let Some(i) = known.iter().position(|k| k.eq_ignore_ascii_case(name)) else {
-            let word = UnknownWord {
-                what: if config.updates {
-                    "column of --updates"
-                } else {
-                    "column"
-                },
-                given: name.to_owned(),
-                known: known.iter().map(|k| (*k).to_owned()).collect(),
-            };
-            return Err(super::Error::Usage(word.to_string()));
+            return Err(super::Error::Usage(unknown_column(
+                name,
+                known,
+                other,
+                config.updates,
+            )));
         };
         if pick.contains(&i) {
             return Err(super::Error::Usage(format!(
@@ -135,6 +131,37 @@ fn pick(config: &Config) -> Result<Option<Vec<usize>>, super::Error> {
         pick.push(i);
     }
     Ok(Some(pick))
+}
+
+/// Why `name` is no column of this export, and what to give instead: a
+/// column of the other row type is a near miss a flag fixes, not a typo.
+fn unknown_column(name: &str, known: &[&str], other: &[&str], updates: bool) -> String {
+    let list = known.join(", ");
+    if name.is_empty() {
+        return format!(
+            "--columns has an empty name (a doubled or trailing comma?): give names \
+             separated by commas (known: {list})"
+        );
+    }
+    if other.iter().any(|k| k.eq_ignore_ascii_case(name)) {
+        return if updates {
+            format!(
+                "column {name:?} is a record column: export it without --updates \
+                 (known with --updates: {list})"
+            )
+        } else {
+            format!(
+                "column {name:?} is an update column: export it with --updates, one row \
+                 per update (known without --updates: {list})"
+            )
+        };
+    }
+    UnknownWord {
+        what: if updates { "update column" } else { "column" },
+        given: name.to_owned(),
+        known: known.iter().map(|k| (*k).to_owned()).collect(),
+    }
+    .to_string()
 }
 
 fn write(

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 use super::Error;
 use crate::model::{Filter, Kind, Month, Record, Zone};
@@ -32,8 +32,20 @@ pub fn run(db: &Path, options: &Options) -> Result<Report, Error> {
     super::check_words(&store, &options.filter)?;
     let zone = &options.zone;
     let month = options.month;
+    // Whole seconds, as every other time healthfeed writes: the clock's
+    // nanoseconds would show in a running month's moment and in `generated`.
+    let now = options.now.trunc_subsecs(0);
     let start = month.start(zone);
-    let moment = report::moment(month, zone, options.now);
+    if month.start(zone) > now {
+        // A month ahead is a typo for one behind (2032-03 for 2023-03): its
+        // report would be empty and judged before its own first day.
+        return Err(Error::Usage(format!(
+            "{month} has not begun in {} (it is {} now): give a month up to that one",
+            zone.name(),
+            Month::of(now, zone)
+        )));
+    }
+    let moment = report::moment(month, zone, now);
     // One query for both months: Start Time from the month before's first instant to this month's end.
     let window = Filter {
         started_since: Some(month.previous().start(zone)),
@@ -60,7 +72,7 @@ pub fn run(db: &Path, options: &Options) -> Result<Report, Error> {
     }
     let mut due: Vec<Record> = Vec::new();
     if options.filter.kind != Some(Kind::Health) {
-        let (from, until) = report::due_window(moment);
+        let (from, until) = report::due_window(moment, zone);
         let filter = Filter {
             limit: None,
             now: Some(moment),
@@ -74,7 +86,7 @@ pub fn run(db: &Path, options: &Options) -> Result<Report, Error> {
     Ok(report::build(&Input {
         month,
         zone: *zone,
-        now: options.now,
+        now,
         filters: options.filters.clone(),
         records,
         previous,

@@ -77,9 +77,15 @@ pub fn moment(month: Month, zone: &Zone, now: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The window an announcement's date must fall in to be listed: the
-/// [`DUE_DAYS`] days after the moment, `[from, until)`.
-pub fn due_window(moment: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    (moment, moment + TimeDelta::days(DUE_DAYS))
+/// [`DUE_DAYS`] days after the moment, `[from, until)`. Days of the zone's
+/// calendar, so a window across a daylight-saving change ends at the same
+/// wall-clock time it starts at, as the report's sentence reads.
+pub fn due_window(moment: DateTime<Utc>, zone: &Zone) -> (DateTime<Utc>, DateTime<Utc>) {
+    let wall = zone.local(moment).naive_local();
+    let until = wall
+        .checked_add_days(chrono::Days::new(DUE_DAYS.unsigned_abs()))
+        .map_or_else(|| moment + TimeDelta::days(DUE_DAYS), |w| zone.instant(w));
+    (moment, until)
 }
 
 /// Where a service-health record stood at a moment.
@@ -398,7 +404,7 @@ pub fn build(input: &Input) -> Report {
     let (start, end) = (input.month.start(zone), input.month.end(zone));
     let moment = moment(input.month, zone, input.now);
     let previous_moment = moment.min(input.month.previous().end(zone));
-    let (_, due_until) = due_window(moment);
+    let (_, due_until) = due_window(moment, zone);
     let (spans, spans_left_off) = spans(&input.records, start, end, moment);
     let longest = longest(&input.records, moment, LONGEST)
         .into_iter()

@@ -28,6 +28,7 @@ mod output_files;
 mod parse;
 mod rejects;
 mod report;
+mod report_use;
 mod sources;
 mod stemming;
 mod support;
