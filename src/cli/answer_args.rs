@@ -86,6 +86,9 @@ impl FilterArgs {
     /// ages and Message Center states judged at `now`; `--limit` is each
     /// command's own (`stats` has none), so the caller adds it.
     pub fn to_filter(&self, zone: &Zone, now: DateTime<Utc>) -> Result<Filter, Error> {
+        let since = at(self.since.as_deref(), zone, now)?;
+        let until = at(self.until.as_deref(), zone, now)?;
+        ordered((since, until), "--since", "--until")?;
         Ok(Filter {
             service: self.service.clone(),
             statuses: self
@@ -109,8 +112,8 @@ impl FilterArgs {
                 KindArg::Message => Kind::Message,
             }),
             classification: self.classification.as_deref().map(Classification::parse),
-            since: at(self.since.as_deref(), zone, now)?,
-            until: at(self.until.as_deref(), zone, now)?,
+            since,
+            until,
             started_since: None,
             started_until: None,
             limit: None,
@@ -169,7 +172,22 @@ pub fn started_window(
     if let Some(month) = month {
         return Ok((Some(month.start(zone)), Some(month.end(zone))));
     }
-    Ok((at(since, zone, now)?, at(until, zone, now)?))
+    let window = (at(since, zone, now)?, at(until, zone, now)?);
+    ordered(window, "--started-since", "--started-until")?;
+    Ok(window)
+}
+
+/// A window whose start is not before its end selects nothing, which reads
+/// as an empty archive; it is nearly always two flags swapped.
+fn ordered(window: Window, from: &str, to: &str) -> Result<(), Error> {
+    match window {
+        (Some(a), Some(b)) if a >= b => Err(Error::Usage(format!(
+            "{from} ({}) is not before {to} ({}), so nothing could match: swap them",
+            a.format("%Y-%m-%d %H:%M:%SZ"),
+            b.format("%Y-%m-%d %H:%M:%SZ")
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A `--since`-like value as an instant (the text was checked when parsed).

@@ -89,6 +89,8 @@ pub fn rezone(json: &str, zone: &Zone) -> String {
     }
     let mut out = String::with_capacity(json.len() + json.len() / 8);
     let mut rest = json;
+    // WordPress's `date_gmt`/`modified_gmt` promise GMT by their names; they stay UTC.
+    let mut key_says_gmt = false;
     while let Some(open) = rest.find('"') {
         out.push_str(&rest[..open]);
         let body = &rest[open + 1..];
@@ -111,13 +113,17 @@ pub fn rezone(json: &str, zone: &Zone) -> String {
             return out;
         };
         let literal = &body[..end];
+        rest = &body[end + 1..];
+        let is_key = rest.trim_start().starts_with(':');
         out.push('"');
         match utc_timestamp(literal) {
-            Some(t) => out.push_str(&stamp(t, zone)),
-            None => out.push_str(literal),
+            Some(t) if !is_key && !key_says_gmt => out.push_str(&stamp(t, zone)),
+            _ => out.push_str(literal),
         }
         out.push('"');
-        rest = &body[end + 1..];
+        if is_key {
+            key_says_gmt = literal.ends_with("_gmt");
+        }
     }
     out.push_str(rest);
     out
@@ -421,6 +427,11 @@ mod tests {
         assert_eq!(
             rezone(json, &tokyo),
             r#"{"b":"2023-03-31T04:02:00+09:00","a":["x \"2023-03-30T19:02:00Z\" y","2023-03-30T19:02:00Z\\"],"t":"2023-03-31T04:02:00+09:00","n":1}"#
+        );
+        let post = r#"{"date_gmt":"2023-03-30T19:02:00Z","seen":"2023-03-30T19:02:00Z"}"#;
+        assert_eq!(
+            rezone(post, &tokyo),
+            r#"{"date_gmt":"2023-03-30T19:02:00Z","seen":"2023-03-31T04:02:00+09:00"}"#
         );
         let rows = {
             let mut buf = Vec::new();

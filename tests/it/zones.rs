@@ -601,3 +601,65 @@ fn sync_reads_its_since_in_the_zone() {
     assert_eq!(since(&["--tz", "Asia/Tokyo"]), 12);
     assert_eq!(since(&[]), 3, "18:00Z: posts 18 to 20");
 }
+
+#[test]
+fn a_window_that_ends_before_it_starts_is_a_usage_error_not_an_empty_answer() {
+    let a = feed();
+    for (command, from, to) in [
+        ("list", "--since", "--until"),
+        ("export", "--since", "--until"),
+        ("stats", "--started-since", "--started-until"),
+        ("search", "--started-since", "--started-until"),
+    ] {
+        let mut args = vec![command];
+        if command == "search" {
+            args.push("mail");
+        }
+        let out = a
+            .cmd(&args)
+            .args([from, "2023-04-01", to, "2023-03-01"])
+            .fails(2);
+        assert!(
+            out.stderr
+                .contains(&format!("{from} (2023-04-01 00:00:00Z) is not before {to}")),
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("swap them"),
+            "{command}: {}",
+            out.stderr
+        );
+    }
+    // A window the right way round still answers.
+    let rows = a
+        .cmd([
+            "list",
+            "--format",
+            "ndjson",
+            "--since",
+            "2023-03-01",
+            "--until",
+            "2023-04-01",
+        ])
+        .ndjson();
+    assert!(!rows.is_empty());
+}
+
+#[test]
+fn wordpress_gmt_fields_keep_utc_when_a_zone_is_chosen() {
+    let a = feed();
+    let doc = a
+        .cmd(["query", "EX529801", "--json", "--tz", "Asia/Tokyo"])
+        .json();
+    let record = &doc[0];
+    assert!(
+        record["last_updated"].as_str().unwrap().ends_with("+09:00"),
+        "{record}"
+    );
+    let post = &record["timeline"][0]["posts"][0];
+    for key in ["date_gmt", "modified_gmt"] {
+        let value = post[key].as_str().unwrap();
+        assert!(value.ends_with('Z'), "{key}: {value}");
+    }
+}
