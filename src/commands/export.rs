@@ -39,8 +39,8 @@ pub enum Error {
     /// A filter value no table prints.
     #[error(transparent)]
     Word(#[from] UnknownWord),
-    /// The archive failed.
-    #[error("cannot read the archive")]
+    /// The archive failed (its error names the archive and what to do).
+    #[error(transparent)]
     Store(#[from] StoreError),
     /// Writing failed (a closed pipe ends the export quietly).
     #[error("cannot write the export")]

@@ -119,3 +119,17 @@ fn the_lock_message_fits_the_wait_that_was_asked_for() {
     assert!(some.stderr.contains("waited 0.3 s"), "{}", some.stderr);
     assert!(some.stderr.contains("a longer --wait"), "{}", some.stderr);
 }
+
+#[test]
+fn a_missing_archive_reads_the_same_from_every_reader() {
+    let a = Archive::new();
+    let missing = a.dir().join("none.db");
+    for command in ["list", "export", "stats", "report"] {
+        let out = cmd(["--db"]).arg(&missing).arg(command).fails(5);
+        assert!(
+            out.stderr.starts_with("healthfeed: no archive at "),
+            "{command}: {}",
+            out.stderr
+        );
+    }
+}
