@@ -467,3 +467,51 @@ fn notify_test_without_an_answer_exits_7() {
     let failed = a.cmd(["notify", "test", &id]).fails(7);
     assert!(failed.stderr.contains("no answer"), "{}", failed.stderr);
 }
+
+/// Ten events whose every value from a post is long and full of what each
+/// target escapes: what a hostile or broken feed could store.
+fn oversized() -> Digest {
+    let long = "長い*タイトル*&<>_\"".repeat(400);
+    let link = format!("https://m365jp.net/index.php/{}", "a&b|c".repeat(1_000));
+    let events = (0..12)
+        .map(|i| Event {
+            service: Some(long.clone()),
+            status: Some(long.clone()),
+            previous_status: Some(long.clone()),
+            event: "update".into(),
+            link: Some(link.clone()),
+            ..event(&format!("EX{i}"), &long)
+        })
+        .collect();
+    Digest {
+        events,
+        total: 2_000,
+        since: Some("3d".into()),
+    }
+}
+
+#[test]
+fn slack_stays_within_its_limits() {
+    // Slack refuses the whole message (400 invalid_blocks) when one section's
+    // text passes 3,000 characters, and a refusal marks the subscription
+    // failing with the same message waiting on every later run.
+    let v = parsed(Format::Slack, &oversized());
+    let blocks = v["blocks"].as_array().unwrap();
+    assert!(blocks.len() <= 50, "{} blocks", blocks.len());
+    for b in blocks {
+        let text = b["text"]["text"].as_str().unwrap();
+        let n = text.chars().count();
+        assert!(n <= 3_000, "a section of {n} characters: {text}");
+    }
+    assert!(v["text"].as_str().unwrap().chars().count() <= 40_000);
+}
+
+#[test]
+fn teams_stays_within_its_message_size() {
+    // A Teams channel post carrying a card is refused over 28 KB.
+    let text = body(Format::Teams, &oversized());
+    assert!(text.len() <= 28 * 1024, "{} bytes", text.len());
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let card = &v["attachments"][0]["content"];
+    assert!(card["actions"].as_array().map_or(0, Vec::len) <= 6);
+}

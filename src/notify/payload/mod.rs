@@ -298,12 +298,17 @@ fn clip(text: &str, max: usize) -> String {
     out
 }
 
-/// `link` when it is an absolute http(s) URL, normalised (spaces and the like
-/// percent-encoded); chats refuse or mangle anything else.
+/// Longest link a chat message carries, in bytes: a real post's is a few
+/// hundred, and a longer one would push a message past its target's limits.
+const LINK: usize = 500;
+
+/// `link` when it is an absolute http(s) URL of at most [`LINK`] bytes,
+/// normalised (spaces and the like percent-encoded); chats refuse or mangle
+/// anything else, and a URL cannot be cut short.
 fn web_link(link: &str) -> Option<url::Url> {
-    url::Url::parse(link.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+    url::Url::parse(link.trim()).ok().filter(|u| {
+        matches!(u.scheme(), "http" | "https") && u.has_host() && u.as_str().len() <= LINK
+    })
 }
 
 #[cfg(test)]
