@@ -12,6 +12,7 @@ use super::output::{self, DocFormat, Kind, Output};
 use super::topics::TopicArgs;
 use super::visible::clean;
 use super::{Error, Exit};
+use crate::commands::Format;
 use crate::commands::notify::{self, Delivery, NewSubscription};
 use crate::model::Subscription;
 
@@ -179,6 +180,10 @@ fn list(db: &Path, a: &ListArgs) -> Result<Exit, Error> {
     let subscriptions = notify::list(db)?;
     target.write(|out, _| match target.kind {
         Kind::Table => Ok(write!(out, "{}", clean(&render(&subscriptions)))?),
+        // The contract's NDJSON is one object per line: one subscription each.
+        Kind::Machine(Format::Ndjson) => subscriptions
+            .iter()
+            .try_for_each(|s| output::json_line(out, s)),
         Kind::Machine(_) => output::doc(out, target.kind, &subscriptions),
     })?;
     Ok(Exit::Success)

@@ -282,3 +282,15 @@ fn a_receiver_refusing_the_request_marks_the_subscription_failing() {
     assert_eq!(listed[0]["failing"], Value::Null);
     assert_eq!(listed[0]["pending"], 0);
 }
+
+#[test]
+fn notify_list_as_ndjson_is_one_subscription_per_line() {
+    let a = Archive::new();
+    add(&a, "https://example.com/one", &[]);
+    add(&a, "https://example.com/two", &["--format", "slack"]);
+    let rows = a.cmd(["notify", "list", "--format", "ndjson"]).ndjson();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["id"], 1);
+    assert_eq!(rows[1]["url"], "https://example.com/two");
+    assert_eq!(rows[1]["format"], "slack");
+}
