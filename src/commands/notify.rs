@@ -89,11 +89,24 @@ pub fn list(db: &Path) -> Result<Vec<Subscription>, Error> {
 
 /// Removes subscription `id` and its undelivered events.
 pub fn remove(db: &Path, id: i64) -> Result<(), Error> {
+    existing(db)?;
     let mut store = Store::open(db)?;
     if store.remove_subscription(id)? {
         Ok(())
     } else {
         Err(Error::NotFound(id))
+    }
+}
+
+/// Fails unless an archive is at `db`: only `add` may create one. A mistyped
+/// `--db` would otherwise get a new empty archive and "nothing pending".
+fn existing(db: &Path) -> Result<(), StoreError> {
+    if db.exists() {
+        Ok(())
+    } else {
+        Err(StoreError::Missing {
+            path: db.to_owned(),
+        })
     }
 }
 
@@ -139,6 +152,7 @@ impl Delivery {
 /// `healthfeed notify send`: delivers every pending event of the archive at
 /// `db`, holding the sync lock so a sync's delivery and this one never overlap.
 pub fn send(db: &Path, wait: Duration) -> Result<Delivery, Error> {
+    existing(db)?;
     let _lock = SyncLock::acquire(db, wait)?;
     let mut store = Store::open(db)?;
     Ok(deliver(&mut store, None)?)

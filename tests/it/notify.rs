@@ -294,3 +294,15 @@ fn notify_list_as_ndjson_is_one_subscription_per_line() {
     assert_eq!(rows[1]["url"], "https://example.com/two");
     assert_eq!(rows[1]["format"], "slack");
 }
+
+#[test]
+fn send_and_remove_never_create_an_archive() {
+    // A mistyped --db in a cron line must say so, not make an empty archive
+    // and report that nothing was pending.
+    let a = Archive::new();
+    for args in [&["notify", "send"][..], &["notify", "remove", "1"]] {
+        let out = a.cmd(args).fails(5);
+        assert!(out.stderr.contains("no archive at"), "{}", out.stderr);
+        assert!(!a.db().exists(), "`{args:?}` created {}", a.db().display());
+    }
+}
