@@ -274,10 +274,19 @@ pub(super) fn undelivered(delivery: &Delivery) -> Exit {
         } else {
             "kept for the next run"
         };
-        let line = format!(
+        let mut line = format!(
             "notifications for subscription {} ({}) not delivered, {state}: {}",
             u.subscription, u.url, u.reason
         );
+        // Every later run gets the same refusal until somebody acts: say how.
+        if u.failing {
+            let _ = write!(
+                line,
+                "; check the URL and send a sample with `healthfeed notify test {id}`, \
+                 or stop it with `healthfeed notify remove {id}`",
+                id = u.subscription
+            );
+        }
         eprintln!("healthfeed: {}", clean(&line));
     }
     delivery.exit()

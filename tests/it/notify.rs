@@ -306,3 +306,21 @@ fn send_and_remove_never_create_an_archive() {
         assert!(!a.db().exists(), "`{args:?}` created {}", a.db().display());
     }
 }
+
+#[test]
+fn a_refused_delivery_says_what_to_do() {
+    let (a, wp) = three_posts();
+    let hook = Receiver::start();
+    let id = add(&a, &hook.url, &[]);
+    hook.answer(410);
+    wp.site().publish(30, t(30 * 60));
+    let failed = sync(&a, &wp).fails(7);
+    let lines: Vec<&str> = failed.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "once per subscription: {}", failed.stderr);
+    assert!(
+        lines[0].contains(&format!("`healthfeed notify test {id}`"))
+            && lines[0].contains(&format!("`healthfeed notify remove {id}`")),
+        "{}",
+        failed.stderr
+    );
+}
