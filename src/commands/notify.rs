@@ -229,7 +229,10 @@ fn deliver_chat(
         return Ok(());
     };
     let now = Utc::now();
-    match sender.post(&s.url, &payload::body(format, &digest(&backlog, now))) {
+    match sender.post(
+        &s.url,
+        &payload::body(format, &digest(&backlog, &s.topics, now)),
+    ) {
         Ok(()) => {
             store.mark_delivered(s.id, backlog.upto, now)?;
             delivery.delivered += backlog.count;
@@ -240,7 +243,7 @@ fn deliver_chat(
 }
 
 /// The chat message's content from the outbox's rows.
-fn digest(backlog: &Backlog, now: chrono::DateTime<Utc>) -> Digest {
+fn digest(backlog: &Backlog, topics: &Topics, now: chrono::DateTime<Utc>) -> Digest {
     let oldest = backlog
         .oldest
         .as_deref()
@@ -255,6 +258,7 @@ fn digest(backlog: &Backlog, now: chrono::DateTime<Utc>) -> Digest {
             .collect(),
         total: backlog.count,
         since: oldest.map(|t| payload::since(t.to_utc(), now)),
+        filters: topics.args(),
     }
 }
 
@@ -313,6 +317,7 @@ pub fn test(db: &Path, id: i64) -> Result<Probe, Error> {
             events: vec![event],
             total: 1,
             since: None,
+            filters: Vec::new(),
         },
     );
     let answer = Sender::new(1, BACKOFF)

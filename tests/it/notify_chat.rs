@@ -54,6 +54,7 @@ fn digest() -> Digest {
         events: vec![new, update, message],
         total: 40,
         since: Some("2h".into()),
+        filters: Vec::new(),
     }
 }
 
@@ -192,6 +193,7 @@ fn markup_in_a_title_is_escaped_for_each_target() {
         events: vec![event("EX1", HOSTILE)],
         total: 1,
         since: None,
+        filters: Vec::new(),
     };
 
     let slack = parsed(Format::Slack, &d);
@@ -251,6 +253,7 @@ fn discord_stays_within_its_limits() {
         events,
         total: 2_000,
         since: Some("3d".into()),
+        filters: Vec::new(),
     };
     let v = parsed(Format::Discord, &d);
     let embeds = v["embeds"].as_array().unwrap();
@@ -487,6 +490,7 @@ fn oversized() -> Digest {
         events,
         total: 2_000,
         since: Some("3d".into()),
+        filters: Vec::new(),
     }
 }
 
@@ -514,4 +518,38 @@ fn teams_stays_within_its_message_size() {
     let v: Value = serde_json::from_str(&text).unwrap();
     let card = &v["attachments"][0]["content"];
     assert!(card["actions"].as_array().map_or(0, Vec::len) <= 6);
+}
+
+#[test]
+fn the_summary_command_keeps_the_subscriptions_filters() {
+    // "and 2 more: healthfeed list --since 3d" in a channel that hears only of
+    // Defender would list every service: the command must narrow as the
+    // subscription does, quoted for a shell.
+    let a = Archive::new();
+    let hook = Receiver::start();
+    add(
+        &a,
+        &hook.url,
+        &[
+            "--format",
+            "discord",
+            "--service",
+            "365 defender",
+            "--kind",
+            "health",
+        ],
+    );
+    let wp = Wp::start();
+    wp.site().publish_all(1..=12, |id| t(id as i64 * 60));
+    let fields = "id,date,date_gmt,modified,modified_gmt,slug,link,title,content";
+    a.import(a.write("twelve.json", wp.site().export(fields)));
+    a.cmd(["notify", "send"]).ok();
+    let body = &hook.posts()[0].1;
+    let content = body["content"].as_str().unwrap();
+    let (_, summary) = content.split_once('\n').unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        summary.starts_with("and 2 more: `healthfeed list --since ")
+            && summary.ends_with("d --service '365 defender' --kind health`"),
+        "{summary}"
+    );
 }
