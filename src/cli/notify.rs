@@ -186,6 +186,10 @@ fn list(db: &Path, a: &ListArgs) -> Result<Exit, Error> {
             .try_for_each(|s| output::json_line(out, s)),
         Kind::Machine(_) => output::doc(out, target.kind, &subscriptions),
     })?;
+    // An empty table would leave somebody setting up webhooks guessing.
+    if subscriptions.is_empty() && target.kind == Kind::Table {
+        eprintln!("healthfeed: no subscriptions: add one with `healthfeed notify add URL`");
+    }
     Ok(Exit::Success)
 }
 

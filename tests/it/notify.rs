@@ -324,3 +324,21 @@ fn a_refused_delivery_says_what_to_do() {
         failed.stderr
     );
 }
+
+#[test]
+fn an_empty_notify_list_says_how_to_add_one() {
+    let a = Archive::new();
+    let id = add(&a, "https://example.com/hook", &[]);
+    a.cmd(["notify", "remove", &id]).ok();
+    let out = a.cmd(["notify", "list"]).succeeds();
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains("no subscriptions") && out.stderr.contains("healthfeed notify add"),
+        "{}",
+        out.stderr
+    );
+    // Machine output stays an empty document, with nothing on stderr.
+    let listed = a.cmd(["notify", "list", "--json"]).succeeds();
+    assert_eq!(listed.stdout.trim(), "[]");
+    assert_eq!(listed.stderr, "");
+}
