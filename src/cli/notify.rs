@@ -172,6 +172,25 @@ fn add(db: &Path, a: AddArgs) -> Result<Exit, Error> {
     let id = notify::add(db, &new)?;
     let mut out = super::stdout();
     writeln!(out, "{id}").and_then(|()| out.flush())?;
+    // Slack and Discord answer any other body with a 4xx, which would mark
+    // the subscription failing at its first event: say so while setting up.
+    if let Some(wanted) = notify::chat_format_of(&new.url)
+        && wanted.name() != new.format
+    {
+        let line = format!(
+            "warning: {} is a {} webhook, which refuses the {} format: add it again \
+             with --format {} and remove this one with `healthfeed notify remove {id}`",
+            new.url,
+            if wanted == notify::Format::Slack {
+                "Slack"
+            } else {
+                "Discord"
+            },
+            new.format,
+            wanted.name()
+        );
+        eprintln!("healthfeed: {}", super::visible::clean_line(&line));
+    }
     Ok(Exit::Success)
 }
 

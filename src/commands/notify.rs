@@ -82,6 +82,22 @@ pub fn add(db: &Path, new: &NewSubscription) -> Result<i64, Error> {
     Ok(store.add_subscription(&new.url, &new.format, &new.topics, Utc::now())?)
 }
 
+/// The format a well-known chat webhook takes, when `url` is one whose
+/// service refuses any other body (Slack's, Discord's); `None` otherwise.
+pub fn chat_format_of(url: &str) -> Option<Format> {
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?.to_ascii_lowercase();
+    // Only incoming webhooks: Workflow Builder's (`/workflows/`, `/triggers/`) take any JSON.
+    if host == "hooks.slack.com" && u.path().starts_with("/services/") {
+        return Some(Format::Slack);
+    }
+    let discord = matches!(
+        host.as_str(),
+        "discord.com" | "discordapp.com" | "ptb.discord.com" | "canary.discord.com"
+    );
+    (discord && u.path().starts_with("/api/webhooks/")).then_some(Format::Discord)
+}
+
 /// Every subscription of the archive at `db`.
 pub fn list(db: &Path) -> Result<Vec<Subscription>, Error> {
     Ok(Store::open_read_only(db)?.subscriptions()?)

@@ -342,3 +342,39 @@ fn an_empty_notify_list_says_how_to_add_one() {
     assert_eq!(listed.stdout.trim(), "[]");
     assert_eq!(listed.stderr, "");
 }
+
+#[test]
+fn adding_a_chat_webhook_in_another_format_warns() {
+    // Slack and Discord refuse any other body with a 4xx, which marks the
+    // subscription failing at the first event: say so while it is being set up.
+    let a = Archive::new();
+    let slack = "https://hooks.slack.com/services/T0/B0/XXXX";
+    let out = a.cmd(["notify", "add", slack]).succeeds();
+    assert_eq!(out.stdout.trim(), "1");
+    assert!(
+        out.stderr.contains("--format slack") && out.stderr.contains("notify remove 1"),
+        "{}",
+        out.stderr
+    );
+    let discord = "https://discord.com/api/webhooks/1/abc";
+    let out = a
+        .cmd(["notify", "add", discord, "--format", "slack"])
+        .succeeds();
+    assert!(out.stderr.contains("--format discord"), "{}", out.stderr);
+    for (url, format) in [(slack, "slack"), (discord, "discord")] {
+        let out = a.cmd(["notify", "add", url, "--format", format]).succeeds();
+        assert_eq!(out.stderr, "", "the right format is not warned about");
+    }
+    let out = a
+        .cmd(["notify", "add", "https://example.com/hook"])
+        .succeeds();
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn a_slack_workflow_webhook_takes_json_without_a_warning() {
+    let a = Archive::new();
+    let url = "https://hooks.slack.com/workflows/T0/A0/1/abc";
+    let out = a.cmd(["notify", "add", url]).succeeds();
+    assert_eq!(out.stderr, "");
+}
