@@ -553,3 +553,23 @@ fn the_summary_command_keeps_the_subscriptions_filters() {
         "{summary}"
     );
 }
+
+#[test]
+fn the_summary_command_is_shown_as_typed_in_its_code_span() {
+    // Inside backticks chats show backslashes and zero-width spaces as they
+    // are: an escaped command would not run when copied.
+    let d = Digest {
+        filters: vec!["--service".into(), "a_b (c)*".into()],
+        ..digest()
+    };
+    let command = "healthfeed list --since 2h --service 'a_b (c)*'";
+    for f in [Format::Slack, Format::Teams, Format::Discord] {
+        let text = body(f, &d);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let shown = v.to_string();
+        assert!(
+            shown.contains(&format!("and 37 more: `{command}`")),
+            "{f:?}: {shown}"
+        );
+    }
+}

@@ -150,9 +150,11 @@ impl Digest {
             };
             let words: Vec<String> = self.filters.iter().map(|w| shell_word(w)).collect();
             let narrowed = words.join(" ");
-            // Filters too long for a chat line are left out: the list is then
-            // longer than the count, never shorter.
-            if !narrowed.is_empty() && narrowed.chars().count() <= FILTERS {
+            // Filters that do not fit a chat line are left out: the list is
+            // then longer than the count, never shorter.
+            // A backtick would end the code span the command is shown in.
+            let fits = narrowed.chars().count() <= FILTERS && !narrowed.contains('`');
+            if !narrowed.is_empty() && fits {
                 command.push(' ');
                 command.push_str(&narrowed);
             }

@@ -50,9 +50,10 @@ pub(super) fn body(digest: &Digest) -> String {
             }));
         }
     }
+    // A code span shows its text as it is: escaping would show the backslashes.
     if let Some((more, command)) = digest.summary() {
         items.push(json!({
-            "type": "TextBlock", "text": format!("and {more} more: `{}`", escape(&command)),
+            "type": "TextBlock", "text": format!("and {more} more: `{command}`"),
             "wrap": true, "isSubtle": true, "separator": true
         }));
     }
