@@ -23,6 +23,9 @@ use crate::fetch::retry_after;
 /// Most events in one POST.
 pub const CHUNK: usize = 100;
 
+/// Longest one try of a POST may take, answer included.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Longest `Retry-After` a receiver is obeyed for; a longer one is cut to this.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
@@ -69,7 +72,7 @@ impl Sender {
                 env!("CARGO_PKG_VERSION")
             ))
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
+            .timeout(TIMEOUT)
             // A webhook that redirects is misconfigured: a POST must not wander.
             .redirect(reqwest::redirect::Policy::none())
             .referer(false)
@@ -95,7 +98,19 @@ impl Sender {
         let mut backoff = self.backoff;
         let mut tried = 0;
         loop {
-            let (why, asked) = match self.try_once(url, body) {
+            // No request starts after the run's time limit, and none outlasts it.
+            let left = match self.deadline {
+                None => None,
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => {
+                        return Err(Refused::Later(
+                            "not sent: the run's time limit (--max-time) was reached first".into(),
+                        ));
+                    }
+                },
+            };
+            let (why, asked) = match self.try_once(url, body, left) {
                 Ok(()) => return Ok(()),
                 Err(Tried::Rejected(why)) => return Err(Refused::Rejected(why)),
                 Err(Tried::Later(why, asked)) => (why, asked),
@@ -118,15 +133,27 @@ impl Sender {
         }
     }
 
-    fn try_once(&self, url: &str, body: &str) -> Result<(), Tried> {
-        let answer = self
+    /// One POST, cut short when `left` (the time to the run's limit) is
+    /// shorter than the client's own timeout.
+    fn try_once(&self, url: &str, body: &str, left: Option<Duration>) -> Result<(), Tried> {
+        let mut request = self
             .http
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_owned())
-            .send();
-        let response = match answer {
+            .body(body.to_owned());
+        let cut = left.filter(|l| *l < TIMEOUT);
+        if let Some(left) = cut {
+            request = request.timeout(left);
+        }
+        let response = match request.send() {
             Ok(r) => r,
+            Err(e) if e.is_timeout() && cut.is_some() => {
+                let why = format!(
+                    "no answer before the run's time limit (--max-time): {}",
+                    describe(&e)
+                );
+                return Err(Tried::Later(why, None));
+            }
             Err(e) => return Err(Tried::Later(describe(&e), None)),
         };
         let status = response.status();

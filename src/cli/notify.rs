@@ -12,6 +12,7 @@ use super::output::{self, DocFormat, Kind, Output};
 use super::topics::TopicArgs;
 use super::visible::clean;
 use super::{Error, Exit};
+use crate::commands::Format;
 use crate::commands::notify::{self, Delivery, NewSubscription};
 use crate::model::Subscription;
 
@@ -171,6 +172,25 @@ fn add(db: &Path, a: AddArgs) -> Result<Exit, Error> {
     let id = notify::add(db, &new)?;
     let mut out = super::stdout();
     writeln!(out, "{id}").and_then(|()| out.flush())?;
+    // Slack and Discord answer any other body with a 4xx, which would mark
+    // the subscription failing at its first event: say so while setting up.
+    if let Some(wanted) = notify::chat_format_of(&new.url)
+        && wanted.name() != new.format
+    {
+        let line = format!(
+            "warning: {} is a {} webhook, which refuses the {} format: add it again \
+             with --format {} and remove this one with `healthfeed notify remove {id}`",
+            new.url,
+            if wanted == notify::Format::Slack {
+                "Slack"
+            } else {
+                "Discord"
+            },
+            new.format,
+            wanted.name()
+        );
+        eprintln!("healthfeed: {}", super::visible::clean_line(&line));
+    }
     Ok(Exit::Success)
 }
 
@@ -179,8 +199,16 @@ fn list(db: &Path, a: &ListArgs) -> Result<Exit, Error> {
     let subscriptions = notify::list(db)?;
     target.write(|out, _| match target.kind {
         Kind::Table => Ok(write!(out, "{}", clean(&render(&subscriptions)))?),
+        // The contract's NDJSON is one object per line: one subscription each.
+        Kind::Machine(Format::Ndjson) => subscriptions
+            .iter()
+            .try_for_each(|s| output::json_line(out, s)),
         Kind::Machine(_) => output::doc(out, target.kind, &subscriptions),
     })?;
+    // An empty table would leave somebody setting up webhooks guessing.
+    if subscriptions.is_empty() && target.kind == Kind::Table {
+        eprintln!("healthfeed: no subscriptions: add one with `healthfeed notify add URL`");
+    }
     Ok(Exit::Success)
 }
 
@@ -269,10 +297,19 @@ pub(super) fn undelivered(delivery: &Delivery) -> Exit {
         } else {
             "kept for the next run"
         };
-        let line = format!(
+        let mut line = format!(
             "notifications for subscription {} ({}) not delivered, {state}: {}",
             u.subscription, u.url, u.reason
         );
+        // Every later run gets the same refusal until somebody acts: say how.
+        if u.failing {
+            let _ = write!(
+                line,
+                "; check the URL and send a sample with `healthfeed notify test {id}`, \
+                 or stop it with `healthfeed notify remove {id}`",
+                id = u.subscription
+            );
+        }
         eprintln!("healthfeed: {}", clean(&line));
     }
     delivery.exit()

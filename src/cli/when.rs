@@ -18,23 +18,24 @@ pub struct BadWhen {
     pub text: String,
 }
 
-/// Text that is not a length of time.
+/// Text that is not a length of time, or not one a limit can take.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{text:?} is not a length of time: use a number and a unit, like 30s, 1.5s, 5m, 1h, 2d or 1w (a bare number is seconds)"
-)]
-pub struct BadSpan {
-    /// The text as given.
-    pub text: String,
+pub enum BadSpan {
+    /// Not a length of time at all (the text as given).
+    #[error(
+        "{0:?} is not a length of time: use a number and a unit, like 30s, 1.5s, 5m, 1h, 2d or 1w (a bare number is seconds)"
+    )]
+    Form(String),
+    /// A length of zero where only more than that means something (the text as given).
+    #[error("{0:?} must be more than 0: use a length like 30s, 5m, 1h or 1d")]
+    Zero(String),
 }
 
 /// A length of time in the forms `--since` takes for ages, plus seconds:
 /// `30s`, `1.5s`, `5m`, `1h`, `2d`, `1w`; a bare number is seconds.
 pub fn span(text: &str) -> Result<std::time::Duration, BadSpan> {
     let t = text.trim();
-    let bad = || BadSpan {
-        text: text.to_owned(),
-    };
+    let bad = || BadSpan::Form(text.to_owned());
     let (number, unit) = match t.char_indices().last() {
         Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
         _ => (t, 's'),
@@ -65,9 +66,7 @@ pub fn span(text: &str) -> Result<std::time::Duration, BadSpan> {
 /// [`span`], refusing zero: for limits where none would fail every request.
 pub fn positive_span(text: &str) -> Result<std::time::Duration, BadSpan> {
     match span(text)? {
-        d if d.is_zero() => Err(BadSpan {
-            text: format!("{text} (it must be more than 0)"),
-        }),
+        d if d.is_zero() => Err(BadSpan::Zero(text.to_owned())),
         d => Ok(d),
     }
 }

@@ -82,6 +82,22 @@ pub fn add(db: &Path, new: &NewSubscription) -> Result<i64, Error> {
     Ok(store.add_subscription(&new.url, &new.format, &new.topics, Utc::now())?)
 }
 
+/// The format a well-known chat webhook takes, when `url` is one whose
+/// service refuses any other body (Slack's, Discord's); `None` otherwise.
+pub fn chat_format_of(url: &str) -> Option<Format> {
+    let u = url::Url::parse(url).ok()?;
+    let host = u.host_str()?.to_ascii_lowercase();
+    // Only incoming webhooks: Workflow Builder's (`/workflows/`, `/triggers/`) take any JSON.
+    if host == "hooks.slack.com" && u.path().starts_with("/services/") {
+        return Some(Format::Slack);
+    }
+    let discord = matches!(
+        host.as_str(),
+        "discord.com" | "discordapp.com" | "ptb.discord.com" | "canary.discord.com"
+    );
+    (discord && u.path().starts_with("/api/webhooks/")).then_some(Format::Discord)
+}
+
 /// Every subscription of the archive at `db`.
 pub fn list(db: &Path) -> Result<Vec<Subscription>, Error> {
     Ok(Store::open_read_only(db)?.subscriptions()?)
@@ -89,11 +105,24 @@ pub fn list(db: &Path) -> Result<Vec<Subscription>, Error> {
 
 /// Removes subscription `id` and its undelivered events.
 pub fn remove(db: &Path, id: i64) -> Result<(), Error> {
+    existing(db)?;
     let mut store = Store::open(db)?;
     if store.remove_subscription(id)? {
         Ok(())
     } else {
         Err(Error::NotFound(id))
+    }
+}
+
+/// Fails unless an archive is at `db`: only `add` may create one. A mistyped
+/// `--db` would otherwise get a new empty archive and "nothing pending".
+fn existing(db: &Path) -> Result<(), StoreError> {
+    if db.exists() {
+        Ok(())
+    } else {
+        Err(StoreError::Missing {
+            path: db.to_owned(),
+        })
     }
 }
 
@@ -139,6 +168,7 @@ impl Delivery {
 /// `healthfeed notify send`: delivers every pending event of the archive at
 /// `db`, holding the sync lock so a sync's delivery and this one never overlap.
 pub fn send(db: &Path, wait: Duration) -> Result<Delivery, Error> {
+    existing(db)?;
     let _lock = SyncLock::acquire(db, wait)?;
     let mut store = Store::open(db)?;
     Ok(deliver(&mut store, None)?)
@@ -215,7 +245,10 @@ fn deliver_chat(
         return Ok(());
     };
     let now = Utc::now();
-    match sender.post(&s.url, &payload::body(format, &digest(&backlog, now))) {
+    match sender.post(
+        &s.url,
+        &payload::body(format, &digest(&backlog, &s.topics, now)),
+    ) {
         Ok(()) => {
             store.mark_delivered(s.id, backlog.upto, now)?;
             delivery.delivered += backlog.count;
@@ -226,7 +259,7 @@ fn deliver_chat(
 }
 
 /// The chat message's content from the outbox's rows.
-fn digest(backlog: &Backlog, now: chrono::DateTime<Utc>) -> Digest {
+fn digest(backlog: &Backlog, topics: &Topics, now: chrono::DateTime<Utc>) -> Digest {
     let oldest = backlog
         .oldest
         .as_deref()
@@ -241,6 +274,7 @@ fn digest(backlog: &Backlog, now: chrono::DateTime<Utc>) -> Digest {
             .collect(),
         total: backlog.count,
         since: oldest.map(|t| payload::since(t.to_utc(), now)),
+        filters: topics.args(),
     }
 }
 
@@ -299,6 +333,7 @@ pub fn test(db: &Path, id: i64) -> Result<Probe, Error> {
             events: vec![event],
             total: 1,
             since: None,
+            filters: Vec::new(),
         },
     );
     let answer = Sender::new(1, BACKOFF)

@@ -50,6 +50,31 @@ impl Topics {
     }
 }
 
+impl Topics {
+    /// The same filters as the flags `list` takes, one word per item
+    /// (`--service`, `exchange`, `--kind`, `health`, …).
+    pub fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        let mut flag = |name: &str, value: &str| {
+            args.push(name.to_owned());
+            args.push(value.to_owned());
+        };
+        for s in &self.services {
+            flag("--service", s);
+        }
+        if let Some(k) = self.kind {
+            flag("--kind", &k.to_string());
+        }
+        for c in &self.classifications {
+            flag("--classification", c);
+        }
+        for s in &self.statuses {
+            flag("--status", s);
+        }
+        args
+    }
+}
+
 /// A subscription as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Subscription {

@@ -251,3 +251,37 @@ fn killed_during_delivery_then_run_again_every_event_arrives_with_its_key() {
     assert!(by_record.values().all(|versions| versions.len() == 1));
     assert_eq!(a.cmd(["notify", "list", "--json"]).json()[0]["pending"], 0);
 }
+
+#[test]
+fn the_runs_time_limit_bounds_delivery_too() {
+    // README: once --max-time has passed, no new request starts. A receiver
+    // holding its POST kept the run for the whole 30 s request timeout, and
+    // the next subscription was still sent to after the limit.
+    let slow = Hook::start();
+    let (a, wp) = subscribed(&slow);
+    let other = Hook::start();
+    a.cmd(["notify", "add", &other.url]).ok();
+    let (held_tx, held) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel();
+    slow.then(Answer::Hold {
+        held: held_tx,
+        release: release_rx,
+    });
+    wp.site().publish(10, t(600));
+    let started = Instant::now();
+    let failed = a
+        .cmd(sync_args(&wp))
+        .args(["--max-time", "3s"])
+        .timeout(Duration::from_secs(60))
+        .fails(7);
+    let took = started.elapsed();
+    let _ = release.send(());
+    held.recv_timeout(Duration::from_secs(1))
+        .expect("the first POST reached the receiver");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert_eq!(other.seen().len(), 0, "no request after the limit");
+    assert!(failed.stderr.contains("time limit"), "{}", failed.stderr);
+    let listed = a.cmd(["notify", "list", "--json"]).json();
+    assert_eq!(listed[0]["pending"], 1, "{listed}");
+    assert_eq!(listed[1]["pending"], 1, "{listed}");
+}

@@ -176,3 +176,16 @@ fn events_pending_longer_than_the_age_are_unhealthy() {
         out.stderr
     );
 }
+
+#[test]
+fn a_zero_max_age_is_refused_in_plain_words() {
+    let a = Archive::new();
+    let out = a.cmd(["status", "--max-age", "0"]).fails(2);
+    // It read `"0 (it must be more than 0)" is not a length of time`,
+    // quoting words the user never typed as if they had.
+    assert!(
+        out.stderr.contains("\"0\" must be more than 0") && out.stderr.contains("1h"),
+        "{}",
+        out.stderr
+    );
+}

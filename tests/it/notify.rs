@@ -282,3 +282,99 @@ fn a_receiver_refusing_the_request_marks_the_subscription_failing() {
     assert_eq!(listed[0]["failing"], Value::Null);
     assert_eq!(listed[0]["pending"], 0);
 }
+
+#[test]
+fn notify_list_as_ndjson_is_one_subscription_per_line() {
+    let a = Archive::new();
+    add(&a, "https://example.com/one", &[]);
+    add(&a, "https://example.com/two", &["--format", "slack"]);
+    let rows = a.cmd(["notify", "list", "--format", "ndjson"]).ndjson();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0]["id"], 1);
+    assert_eq!(rows[1]["url"], "https://example.com/two");
+    assert_eq!(rows[1]["format"], "slack");
+}
+
+#[test]
+fn send_and_remove_never_create_an_archive() {
+    // A mistyped --db in a cron line must say so, not make an empty archive
+    // and report that nothing was pending.
+    let a = Archive::new();
+    for args in [&["notify", "send"][..], &["notify", "remove", "1"]] {
+        let out = a.cmd(args).fails(5);
+        assert!(out.stderr.contains("no archive at"), "{}", out.stderr);
+        assert!(!a.db().exists(), "`{args:?}` created {}", a.db().display());
+    }
+}
+
+#[test]
+fn a_refused_delivery_says_what_to_do() {
+    let (a, wp) = three_posts();
+    let hook = Receiver::start();
+    let id = add(&a, &hook.url, &[]);
+    hook.answer(410);
+    wp.site().publish(30, t(30 * 60));
+    let failed = sync(&a, &wp).fails(7);
+    let lines: Vec<&str> = failed.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "once per subscription: {}", failed.stderr);
+    assert!(
+        lines[0].contains(&format!("`healthfeed notify test {id}`"))
+            && lines[0].contains(&format!("`healthfeed notify remove {id}`")),
+        "{}",
+        failed.stderr
+    );
+}
+
+#[test]
+fn an_empty_notify_list_says_how_to_add_one() {
+    let a = Archive::new();
+    let id = add(&a, "https://example.com/hook", &[]);
+    a.cmd(["notify", "remove", &id]).ok();
+    let out = a.cmd(["notify", "list"]).succeeds();
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains("no subscriptions") && out.stderr.contains("healthfeed notify add"),
+        "{}",
+        out.stderr
+    );
+    // Machine output stays an empty document, with nothing on stderr.
+    let listed = a.cmd(["notify", "list", "--json"]).succeeds();
+    assert_eq!(listed.stdout.trim(), "[]");
+    assert_eq!(listed.stderr, "");
+}
+
+#[test]
+fn adding_a_chat_webhook_in_another_format_warns() {
+    // Slack and Discord refuse any other body with a 4xx, which marks the
+    // subscription failing at the first event: say so while it is being set up.
+    let a = Archive::new();
+    let slack = "https://hooks.slack.com/services/T0/B0/XXXX";
+    let out = a.cmd(["notify", "add", slack]).succeeds();
+    assert_eq!(out.stdout.trim(), "1");
+    assert!(
+        out.stderr.contains("--format slack") && out.stderr.contains("notify remove 1"),
+        "{}",
+        out.stderr
+    );
+    let discord = "https://discord.com/api/webhooks/1/abc";
+    let out = a
+        .cmd(["notify", "add", discord, "--format", "slack"])
+        .succeeds();
+    assert!(out.stderr.contains("--format discord"), "{}", out.stderr);
+    for (url, format) in [(slack, "slack"), (discord, "discord")] {
+        let out = a.cmd(["notify", "add", url, "--format", format]).succeeds();
+        assert_eq!(out.stderr, "", "the right format is not warned about");
+    }
+    let out = a
+        .cmd(["notify", "add", "https://example.com/hook"])
+        .succeeds();
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn a_slack_workflow_webhook_takes_json_without_a_warning() {
+    let a = Archive::new();
+    let url = "https://hooks.slack.com/workflows/T0/A0/1/abc";
+    let out = a.cmd(["notify", "add", url]).succeeds();
+    assert_eq!(out.stderr, "");
+}

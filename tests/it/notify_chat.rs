@@ -54,6 +54,7 @@ fn digest() -> Digest {
         events: vec![new, update, message],
         total: 40,
         since: Some("2h".into()),
+        filters: Vec::new(),
     }
 }
 
@@ -192,6 +193,7 @@ fn markup_in_a_title_is_escaped_for_each_target() {
         events: vec![event("EX1", HOSTILE)],
         total: 1,
         since: None,
+        filters: Vec::new(),
     };
 
     let slack = parsed(Format::Slack, &d);
@@ -251,6 +253,7 @@ fn discord_stays_within_its_limits() {
         events,
         total: 2_000,
         since: Some("3d".into()),
+        filters: Vec::new(),
     };
     let v = parsed(Format::Discord, &d);
     let embeds = v["embeds"].as_array().unwrap();
@@ -466,4 +469,107 @@ fn notify_test_without_an_answer_exits_7() {
     );
     let failed = a.cmd(["notify", "test", &id]).fails(7);
     assert!(failed.stderr.contains("no answer"), "{}", failed.stderr);
+}
+
+/// Ten events whose every value from a post is long and full of what each
+/// target escapes: what a hostile or broken feed could store.
+fn oversized() -> Digest {
+    let long = "長い*タイトル*&<>_\"".repeat(400);
+    let link = format!("https://m365jp.net/index.php/{}", "a&b|c".repeat(1_000));
+    let events = (0..12)
+        .map(|i| Event {
+            service: Some(long.clone()),
+            status: Some(long.clone()),
+            previous_status: Some(long.clone()),
+            event: "update".into(),
+            link: Some(link.clone()),
+            ..event(&format!("EX{i}"), &long)
+        })
+        .collect();
+    Digest {
+        events,
+        total: 2_000,
+        since: Some("3d".into()),
+        filters: Vec::new(),
+    }
+}
+
+#[test]
+fn slack_stays_within_its_limits() {
+    // Slack refuses the whole message (400 invalid_blocks) when one section's
+    // text passes 3,000 characters, and a refusal marks the subscription
+    // failing with the same message waiting on every later run.
+    let v = parsed(Format::Slack, &oversized());
+    let blocks = v["blocks"].as_array().unwrap();
+    assert!(blocks.len() <= 50, "{} blocks", blocks.len());
+    for b in blocks {
+        let text = b["text"]["text"].as_str().unwrap();
+        let n = text.chars().count();
+        assert!(n <= 3_000, "a section of {n} characters: {text}");
+    }
+    assert!(v["text"].as_str().unwrap().chars().count() <= 40_000);
+}
+
+#[test]
+fn teams_stays_within_its_message_size() {
+    // A Teams channel post carrying a card is refused over 28 KB.
+    let text = body(Format::Teams, &oversized());
+    assert!(text.len() <= 28 * 1024, "{} bytes", text.len());
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let card = &v["attachments"][0]["content"];
+    assert!(card["actions"].as_array().map_or(0, Vec::len) <= 6);
+}
+
+#[test]
+fn the_summary_command_keeps_the_subscriptions_filters() {
+    // "and 2 more: healthfeed list --since 3d" in a channel that hears only of
+    // Defender would list every service: the command must narrow as the
+    // subscription does, quoted for a shell.
+    let a = Archive::new();
+    let hook = Receiver::start();
+    add(
+        &a,
+        &hook.url,
+        &[
+            "--format",
+            "discord",
+            "--service",
+            "365 defender",
+            "--kind",
+            "health",
+        ],
+    );
+    let wp = Wp::start();
+    wp.site().publish_all(1..=12, |id| t(id as i64 * 60));
+    let fields = "id,date,date_gmt,modified,modified_gmt,slug,link,title,content";
+    a.import(a.write("twelve.json", wp.site().export(fields)));
+    a.cmd(["notify", "send"]).ok();
+    let body = &hook.posts()[0].1;
+    let content = body["content"].as_str().unwrap();
+    let (_, summary) = content.split_once('\n').unwrap_or_else(|| panic!("{body}"));
+    assert!(
+        summary.starts_with("and 2 more: `healthfeed list --since ")
+            && summary.ends_with("d --service '365 defender' --kind health`"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn the_summary_command_is_shown_as_typed_in_its_code_span() {
+    // Inside backticks chats show backslashes and zero-width spaces as they
+    // are: an escaped command would not run when copied.
+    let d = Digest {
+        filters: vec!["--service".into(), "a_b (c)*".into()],
+        ..digest()
+    };
+    let command = "healthfeed list --since 2h --service 'a_b (c)*'";
+    for f in [Format::Slack, Format::Teams, Format::Discord] {
+        let text = body(f, &d);
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let shown = v.to_string();
+        assert!(
+            shown.contains(&format!("and 37 more: `{command}`")),
+            "{f:?}: {shown}"
+        );
+    }
 }

@@ -18,7 +18,8 @@ const UPDATE: u32 = 0x0000_78D4;
 pub(super) fn body(digest: &Digest) -> String {
     let mut content = format!("**healthfeed**: {}", digest.count());
     if let Some((more, command)) = digest.summary() {
-        content.push_str(&format!("\nand {more} more: `{}`", escape(&command)));
+        // A code span shows its text as it is: escaping would show the backslashes.
+        content.push_str(&format!("\nand {more} more: `{command}`"));
     }
     let embeds: Vec<Value> = digest
         .shown()

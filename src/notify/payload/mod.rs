@@ -122,6 +122,9 @@ pub struct Digest {
     pub total: u64,
     /// An age for `healthfeed list --since` that covers the oldest pending event (see [`since`]).
     pub since: Option<String>,
+    /// The subscription's filters as `list` flags ([`crate::model::Topics::args`]),
+    /// so the summary's command lists what the subscription hears of, not everything.
+    pub filters: Vec<String>,
 }
 
 impl Digest {
@@ -141,10 +144,20 @@ impl Digest {
     pub fn summary(&self) -> Option<(u64, String)> {
         let more = self.more();
         (more > 0).then(|| {
-            let command = match &self.since {
+            let mut command = match &self.since {
                 Some(age) => format!("healthfeed list --since {age}"),
                 None => "healthfeed list".to_owned(),
             };
+            let words: Vec<String> = self.filters.iter().map(|w| shell_word(w)).collect();
+            let narrowed = words.join(" ");
+            // Filters that do not fit a chat line are left out: the list is
+            // then longer than the count, never shorter.
+            // A backtick would end the code span the command is shown in.
+            let fits = narrowed.chars().count() <= FILTERS && !narrowed.contains('`');
+            if !narrowed.is_empty() && fits {
+                command.push(' ');
+                command.push_str(&narrowed);
+            }
             (more, command)
         })
     }
@@ -154,6 +167,24 @@ impl Digest {
         let n = self.total.max(self.events.len() as u64);
         let s = if n == 1 { "" } else { "s" };
         format!("{n} change{s}")
+    }
+}
+
+/// Most characters of filters the summary's command repeats.
+const FILTERS: usize = 300;
+
+/// `word` as one shell word: as it is when it has nothing a shell reads
+/// specially, else single-quoted (on one line, whatever it held).
+fn shell_word(word: &str) -> String {
+    let word = one_line(word);
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@%+=".contains(c));
+    if plain {
+        word
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -298,12 +329,17 @@ fn clip(text: &str, max: usize) -> String {
     out
 }
 
-/// `link` when it is an absolute http(s) URL, normalised (spaces and the like
-/// percent-encoded); chats refuse or mangle anything else.
+/// Longest link a chat message carries, in bytes: a real post's is a few
+/// hundred, and a longer one would push a message past its target's limits.
+const LINK: usize = 500;
+
+/// `link` when it is an absolute http(s) URL of at most [`LINK`] bytes,
+/// normalised (spaces and the like percent-encoded); chats refuse or mangle
+/// anything else, and a URL cannot be cut short.
 fn web_link(link: &str) -> Option<url::Url> {
-    url::Url::parse(link.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+    url::Url::parse(link.trim()).ok().filter(|u| {
+        matches!(u.scheme(), "http" | "https") && u.has_host() && u.as_str().len() <= LINK
+    })
 }
 
 #[cfg(test)]
@@ -338,6 +374,14 @@ mod tests {
     }
 
     #[test]
+    fn filters_are_shell_words() {
+        assert_eq!(shell_word("exchange"), "exchange");
+        assert_eq!(shell_word("exchange online"), "'exchange online'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word("$(rm)"), "'$(rm)'");
+    }
+
+    #[test]
     fn values_stay_on_one_line() {
         assert_eq!(one_line("  a\n# b\t\u{1b}c  "), "a # b c");
     }
@@ -349,6 +393,7 @@ mod tests {
             events: vec![Event::sample(now); 12],
             total: 0,
             since: None,
+            filters: Vec::new(),
         };
         assert_eq!(d.more(), 2);
         for f in [Format::Slack, Format::Teams, Format::Discord] {

@@ -7,8 +7,15 @@ use super::{Digest, Shown, clip};
 
 /// Teams shows at most this many card actions.
 const ACTIONS: usize = 6;
-/// Titles stay readable in a card.
-const TITLE: usize = 300;
+/// Teams refuses a card message over 28 KB. Values are cut before escaping
+/// (which at most doubles them), so ten events with the longest values and
+/// links stay under that: a title stays readable, a status is a few words.
+const TITLE: usize = 200;
+const SERVICE: usize = 100;
+const CHANGE: usize = 100;
+const WHEN: usize = 40;
+/// A link longer than this once encoded for Markdown is left out of the title.
+const LINK: usize = 600;
 
 /// The message for `digest`.
 pub(super) fn body(digest: &Digest) -> String {
@@ -20,8 +27,9 @@ pub(super) fn body(digest: &Digest) -> String {
     for e in digest.shown() {
         let s = Shown::of(e);
         let headline = escape(&clip(&s.headline, TITLE));
-        let headline = match &s.link {
-            Some(url) => format!("[{headline}]({})", link(url.as_str())),
+        let url = s.link.as_ref().map(|u| link(u.as_str()));
+        let headline = match url.filter(|u| u.len() <= LINK) {
+            Some(url) => format!("[{headline}]({url})"),
             None => headline,
         };
         items.push(json!({
@@ -30,9 +38,9 @@ pub(super) fn body(digest: &Digest) -> String {
         }));
         items.push(json!({"type": "FactSet", "facts": [
             fact("Change", s.what),
-            fact("Service", &escape(&s.service)),
-            fact("Status", &escape(&s.change)),
-            fact("Last updated", &escape(&s.when)),
+            fact("Service", &escape(&clip(&s.service, SERVICE))),
+            fact("Status", &escape(&clip(&s.change, CHANGE))),
+            fact("Last updated", &escape(&clip(&s.when, WHEN))),
         ]}));
         if let Some(url) = &s.link
             && actions.len() < ACTIONS
@@ -42,9 +50,10 @@ pub(super) fn body(digest: &Digest) -> String {
             }));
         }
     }
+    // A code span shows its text as it is: escaping would show the backslashes.
     if let Some((more, command)) = digest.summary() {
         items.push(json!({
-            "type": "TextBlock", "text": format!("and {more} more: `{}`", escape(&command)),
+            "type": "TextBlock", "text": format!("and {more} more: `{command}`"),
             "wrap": true, "isSubtle": true, "separator": true
         }));
     }
