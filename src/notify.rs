@@ -150,11 +150,12 @@ impl Sender {
             Err(e) if e.is_timeout() && cut.is_some() => {
                 let why = format!(
                     "no answer before the run's time limit (--max-time): {}",
-                    describe(&e)
+                    describe(&e.without_url())
                 );
                 return Err(Tried::Later(why, None));
             }
-            Err(e) => return Err(Tried::Later(describe(&e), None)),
+            // reqwest names the URL in its message: a webhook's holds its secret.
+            Err(e) => return Err(Tried::Later(describe(&e.without_url()), None)),
         };
         let status = response.status();
         if status.is_success() {

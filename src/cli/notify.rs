@@ -14,7 +14,7 @@ use super::visible::clean;
 use super::{Error, Exit};
 use crate::commands::Format;
 use crate::commands::notify::{self, Delivery, NewSubscription};
-use crate::model::Subscription;
+use crate::model::{Subscription, redact_url};
 
 /// Arguments of `healthfeed notify`.
 #[derive(Debug, Args)]
@@ -180,7 +180,7 @@ fn add(db: &Path, a: AddArgs) -> Result<Exit, Error> {
         let line = format!(
             "warning: {} is a {} webhook, which refuses the {} format: add it again \
              with --format {} and remove this one with `healthfeed notify remove {id}`",
-            new.url,
+            redact_url(&new.url),
             if wanted == notify::Format::Slack {
                 "Slack"
             } else {
@@ -217,7 +217,10 @@ fn test(db: &Path, id: i64) -> Result<Exit, Error> {
     let probe = notify::test(db, id)?;
     let sent = format!(
         "sent a {} test notification ({}) to subscription {} ({})",
-        probe.format, probe.key, probe.subscription, probe.url
+        probe.format,
+        probe.key,
+        probe.subscription,
+        redact_url(&probe.url)
     );
     match probe.answer {
         Ok(answer) => {
@@ -279,7 +282,11 @@ fn render(subscriptions: &[Subscription]) -> String {
         let _ = write!(
             s,
             "{}  {}  {}  {}  {} pending",
-            sub.id, sub.url, sub.format, filters, sub.pending
+            sub.id,
+            redact_url(&sub.url),
+            sub.format,
+            filters,
+            sub.pending
         );
         if let Some(why) = &sub.failing {
             let _ = write!(s, "  failing: {why}");
@@ -299,7 +306,9 @@ pub(super) fn undelivered(delivery: &Delivery) -> Exit {
         };
         let mut line = format!(
             "notifications for subscription {} ({}) not delivered, {state}: {}",
-            u.subscription, u.url, u.reason
+            u.subscription,
+            redact_url(&u.url),
+            u.reason
         );
         // Every later run gets the same refusal until somebody acts: say how.
         if u.failing {

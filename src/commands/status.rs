@@ -142,7 +142,11 @@ pub fn judge(facts: Freshness, now: DateTime<Utc>, max_age: Duration) -> Check {
         };
         problems.push(Problem {
             what: "subscription",
-            which: Some(format!("{} ({})", d.subscription, d.url)),
+            which: Some(format!(
+                "{} ({})",
+                d.subscription,
+                crate::model::redact_url(&d.url)
+            )),
             age_secs: waiting.map(secs),
             reason,
         });

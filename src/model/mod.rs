@@ -30,7 +30,7 @@ pub use record::{
 pub use reject::{Reject, Verdict};
 pub use site::{site_name, site_of_link, site_of_route};
 pub use stats::{Count, Durations, Stats};
-pub use subscription::{Subscription, Topics};
+pub use subscription::{Subscription, Topics, redact_url};
 pub use vocab::{MESSAGE_CENTER, MessageState, UnknownWord, closest};
 pub use zone::{BadMonth, BadZone, Month, Zone};
 

@@ -75,6 +75,33 @@ impl Topics {
     }
 }
 
+/// Characters of a URL's path [`redact_url`] keeps at most.
+const SHOWN_PATH: usize = 12;
+
+/// A webhook URL as people may see it: scheme, host and port, then at most
+/// the first few characters of the path (never more than half of it) and `…`.
+/// Slack, Teams and Discord webhooks carry their secret in the path or the
+/// query, and stderr ends up in cron mail; the user name, password, query and
+/// fragment are never shown.
+pub fn redact_url(url: &str) -> String {
+    let Ok(u) = url::Url::parse(url) else {
+        // Nothing of an unreadable URL is known to be safe to show.
+        return "…".to_owned();
+    };
+    let mut shown = format!("{}://", u.scheme());
+    if let Some(host) = u.host_str() {
+        shown.push_str(host);
+    }
+    if let Some(port) = u.port() {
+        shown.push_str(&format!(":{port}"));
+    }
+    let path = u.path();
+    let keep = SHOWN_PATH.min(path.chars().count() / 2);
+    shown.extend(path.chars().take(keep));
+    shown.push('…');
+    shown
+}
+
 /// A subscription as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Subscription {
@@ -123,5 +150,47 @@ mod tests {
         };
         assert!(messages.matches(Kind::Message, None, "plan for change", None));
         assert!(!messages.matches(Kind::Health, online, "incident", None));
+    }
+
+    #[test]
+    fn a_redacted_url_keeps_host_and_a_little_of_the_path() {
+        assert_eq!(
+            redact_url("https://hooks.slack.com/services/T0000/B0000/XXXXSECRET"),
+            "https://hooks.slack.com/services/T0…"
+        );
+        assert_eq!(
+            redact_url("https://discord.com/api/webhooks/123/SECRET"),
+            "https://discord.com/api/webhook…"
+        );
+        // Port kept; half of a short path at most.
+        assert_eq!(
+            redact_url("http://127.0.0.1:8080/hook"),
+            "http://127.0.0.1:8080/h…"
+        );
+        assert_eq!(redact_url("https://example.com"), "https://example.com…");
+        assert_eq!(redact_url("not a url SECRET"), "…");
+    }
+
+    #[test]
+    fn a_redacted_url_never_shows_credentials_query_or_fragment() {
+        let teams = "https://prod-01.westus.logic.azure.com:443/workflows/abc/triggers/\
+                     manual/paths/invoke?api-version=2016-06-01&sig=SECRET#SECRET";
+        let shown = redact_url(teams);
+        assert_eq!(shown, "https://prod-01.westus.logic.azure.com/workflows/a…");
+        let creds = redact_url("https://user:SECRET@example.com/a/long/path/here?t=SECRET");
+        assert_eq!(creds, "https://example.com/a/long/…");
+        for shown in [shown, creds] {
+            assert!(!shown.contains("SECRET") && !shown.contains('@') && !shown.contains('?'));
+        }
+    }
+
+    #[test]
+    fn a_redacted_url_cuts_non_ascii_on_character_boundaries() {
+        // The path comes percent-encoded, the host in its ASCII form.
+        assert_eq!(
+            redact_url("https://bücher.example/天気/予報/シークレット"),
+            "https://xn--bcher-kva.example/%E5%A4%A9%E…"
+        );
+        assert_eq!(redact_url("http://例え.jp/é"), "http://xn--r8jz45g.jp/%C…");
     }
 }

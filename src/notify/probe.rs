@@ -41,7 +41,7 @@ impl Sender {
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body.to_owned())
             .send()
-            .map_err(|e| describe(&e))?;
+            .map_err(|e| describe(&e.without_url()))?;
         let status = response.status();
         let mut bytes = Vec::new();
         // A body that breaks off midway still shows what came.

@@ -26,6 +26,7 @@ mod notify_chat;
 mod odd_paths;
 mod output_files;
 mod parse;
+mod redact;
 mod rejects;
 mod report;
 mod report_use;

@@ -139,8 +139,10 @@ fn a_failing_subscription_is_unhealthy() {
     let said = problems(&out.stderr);
     assert_eq!(said.len(), 1, "{}", out.stderr);
     assert!(
-        said[0].contains(&format!("subscription 1 ({})", hook.url))
-            && said[0].contains("failing")
+        said[0].contains(&format!(
+            "subscription 1 ({})",
+            healthfeed::model::redact_url(&hook.url)
+        )) && said[0].contains("failing")
             && said[0].contains("404")
             && said[0].contains("1 event pending"),
         "{}",
