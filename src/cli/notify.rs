@@ -264,20 +264,17 @@ fn test(db: &Path, id: i64) -> Result<Exit, Error> {
 fn render(subscriptions: &[Subscription]) -> String {
     let mut s = String::new();
     for sub in subscriptions {
-        let t = &sub.topics;
-        let mut filters = Vec::new();
-        filters.extend(t.services.iter().map(|v| format!("--service {v}")));
-        filters.extend(t.kind.map(|k| format!("--kind {k}")));
-        filters.extend(
-            t.classifications
-                .iter()
-                .map(|v| format!("--classification {v}")),
-        );
-        filters.extend(t.statuses.iter().map(|v| format!("--status {v}")));
-        let filters = if filters.is_empty() {
+        // As a shell takes them, so they can be pasted into `list`.
+        let words: Vec<String> = sub
+            .topics
+            .args()
+            .iter()
+            .map(|w| notify::shell_word(w))
+            .collect();
+        let filters = if words.is_empty() {
             "every record".to_owned()
         } else {
-            filters.join(" ")
+            words.join(" ")
         };
         let _ = write!(
             s,

@@ -2,7 +2,7 @@
 //! their events from the outbox (also run at the end of every `sync`).
 
 pub use crate::notify::ANSWER_BYTES;
-pub use crate::notify::payload::Format;
+pub use crate::notify::payload::{Format, shell_word};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,16 @@ pub enum Error {
     /// A filter names a status or classification nobody uses.
     #[error(transparent)]
     Word(#[from] UnknownWord),
+    /// A subscription with this URL, format and filters exists: a second
+    /// would deliver every event twice.
+    #[error(
+        "subscription {id} already sends these events to this URL in this format: \
+         nothing added (to change it, `healthfeed notify remove {id}` first)"
+    )]
+    Duplicate {
+        /// The existing subscription's id.
+        id: i64,
+    },
     /// The URL cannot take a POST.
     #[error("{url:?} is not an http:// or https:// URL")]
     BadUrl {
@@ -49,7 +59,7 @@ impl Error {
         match self {
             Error::Store(e) => e.exit(),
             Error::NotFound(_) => Exit::NotFound,
-            Error::BadUrl { .. } | Error::Word(_) => Exit::Usage,
+            Error::BadUrl { .. } | Error::Word(_) | Error::Duplicate { .. } => Exit::Usage,
         }
     }
 }
@@ -67,17 +77,28 @@ pub struct NewSubscription {
 
 /// Adds a subscription to the archive at `db` (created if missing) and returns its id.
 pub fn add(db: &Path, new: &NewSubscription) -> Result<i64, Error> {
-    let usable = url::Url::parse(&new.url)
-        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
-    if !usable {
+    let parsed = url::Url::parse(&new.url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+    let Some(parsed) = parsed else {
         return Err(Error::BadUrl {
             url: new.url.clone(),
         });
-    }
+    };
     let mut store = Store::open(db)?;
     // A typo would make a subscription that silently never hears of anything.
     if let Some(word) = store.unknown_topic_word(&new.topics)? {
         return Err(Error::Word(word));
+    }
+    // The same URL spelled differently (host case, a default port) is the
+    // same receiver: it would get every event twice.
+    let twin = store.subscriptions()?.into_iter().find(|s| {
+        s.format == new.format
+            && s.topics.same_as(&new.topics)
+            && url::Url::parse(&s.url).map_or(s.url == new.url, |u| u == parsed)
+    });
+    if let Some(twin) = twin {
+        return Err(Error::Duplicate { id: twin.id });
     }
     Ok(store.add_subscription(&new.url, &new.format, &new.topics, Utc::now())?)
 }

@@ -51,6 +51,18 @@ impl Topics {
 }
 
 impl Topics {
+    /// Whether both hear about exactly the same records: lists compare
+    /// in any case, order and repetition, as [`Topics::matches`] reads them.
+    pub fn same_as(&self, other: &Topics) -> bool {
+        fn set(list: &[String]) -> std::collections::BTreeSet<String> {
+            list.iter().map(|v| v.to_lowercase()).collect()
+        }
+        self.kind == other.kind
+            && set(&self.services) == set(&other.services)
+            && set(&self.classifications) == set(&other.classifications)
+            && set(&self.statuses) == set(&other.statuses)
+    }
+
     /// The same filters as the flags `list` takes, one word per item
     /// (`--service`, `exchange`, `--kind`, `health`, …).
     pub fn args(&self) -> Vec<String> {
@@ -150,6 +162,28 @@ mod tests {
         };
         assert!(messages.matches(Kind::Message, None, "plan for change", None));
         assert!(!messages.matches(Kind::Health, online, "incident", None));
+    }
+
+    #[test]
+    fn the_same_filters_in_another_order_or_case_are_the_same() {
+        let a = Topics {
+            services: vec!["Exchange".into(), "teams".into()],
+            statuses: vec!["serviceRestored".into()],
+            ..Topics::default()
+        };
+        let b = Topics {
+            services: vec!["TEAMS".into(), "exchange".into(), "teams".into()],
+            statuses: vec!["servicerestored".into()],
+            ..Topics::default()
+        };
+        assert!(a.same_as(&b) && b.same_as(&a));
+        let narrower = Topics {
+            kind: Some(Kind::Health),
+            ..b.clone()
+        };
+        assert!(!a.same_as(&narrower));
+        assert!(!a.same_as(&Topics::default()));
+        assert!(Topics::default().same_as(&Topics::default()));
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod report;
 mod report_use;
 mod sources;
 mod stemming;
+mod subscriptions;
 mod support;
 mod sync;
 mod vocab;

@@ -175,7 +175,7 @@ const FILTERS: usize = 300;
 
 /// `word` as one shell word: as it is when it has nothing a shell reads
 /// specially, else single-quoted (on one line, whatever it held).
-fn shell_word(word: &str) -> String {
+pub fn shell_word(word: &str) -> String {
     let word = one_line(word);
     let plain = !word.is_empty()
         && word
