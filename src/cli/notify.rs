@@ -111,7 +111,7 @@ pub struct RemoveArgs {
 /// Arguments of `healthfeed notify send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// Wait up to this long for a sync of the same archive to finish (30s, 5m; 0: not at all).
+    /// Wait up to this long for another delivery from the same archive (a sync's, a send's) to finish (30s, 5m; 0: not at all).
     #[arg(long, value_name = "TIME", default_value = "0", value_parser = super::when::span)]
     pub wait: Duration,
 

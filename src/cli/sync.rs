@@ -90,6 +90,12 @@ pub(super) fn run(db: &Path, args: SyncArgs) -> Result<Exit, Error> {
     if machine || !args.quiet {
         target.write(|out, _| print(out, target.kind, &report, &args, &zone))?;
     }
+    if args.verbose && report.notifications.left_to_other_process {
+        eprintln!(
+            "healthfeed: another healthfeed process is delivering notifications from this \
+             archive: this run's events are left to it (or to the next run)"
+        );
+    }
     let undelivered = super::notify::undelivered(&report.notifications);
     Ok(if report.ok() {
         undelivered

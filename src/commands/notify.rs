@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::Exit;
 use crate::model::{Subscription, Topics, UnknownWord};
 use crate::notify::{CHUNK, Refused, Sender, json_body};
-use crate::store::{Store, StoreError, SyncLock};
+use crate::store::{DeliveryLock, Store, StoreError};
 
 use crate::notify::Answer;
 use crate::notify::payload::{self, Digest, Event, SHOWN};
@@ -168,15 +168,28 @@ pub struct Delivery {
     /// Subscriptions left with pending events.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub undelivered: Vec<Undelivered>,
+    /// True when another process was delivering, so this run sent nothing:
+    /// its events stay pending for that process or the next run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub left_to_other_process: bool,
 }
 
 impl Delivery {
     /// True when nothing was sent and nothing is left: not worth reporting.
     pub fn is_quiet(&self) -> bool {
-        self.delivered == 0 && self.undelivered.is_empty()
+        self.delivered == 0 && self.undelivered.is_empty() && !self.left_to_other_process
     }
 
-    /// Success, or [`Exit::Undelivered`] when events are left pending.
+    /// What a run that found another process delivering did: nothing, on purpose.
+    pub fn left_to_other_process() -> Self {
+        Delivery {
+            left_to_other_process: true,
+            ..Delivery::default()
+        }
+    }
+
+    /// Success, or [`Exit::Undelivered`] when events are left pending (events
+    /// left to another deliverer are not this run's failure).
     pub fn exit(&self) -> Exit {
         if self.undelivered.is_empty() {
             Exit::Success
@@ -187,10 +200,11 @@ impl Delivery {
 }
 
 /// `healthfeed notify send`: delivers every pending event of the archive at
-/// `db`, holding the sync lock so a sync's delivery and this one never overlap.
+/// `db`, holding the delivery lock so a sync's delivery and this one never
+/// overlap (a sync may still store meanwhile: it holds another lock).
 pub fn send(db: &Path, wait: Duration) -> Result<Delivery, Error> {
     existing(db)?;
-    let _lock = SyncLock::acquire(db, wait)?;
+    let _lock = DeliveryLock::acquire(db, wait)?;
     let mut store = Store::open(db)?;
     Ok(deliver(&mut store, None)?)
 }
@@ -199,6 +213,12 @@ pub fn send(db: &Path, wait: Duration) -> Result<Delivery, Error> {
 /// most [`CHUNK`] events; a 2xx marks a chunk delivered. Storing never waits
 /// on this: a receiver that fails keeps its events for the next run. No retry
 /// waits past `deadline` (the end of a sync's `--max-time`).
+///
+/// The caller holds the [`DeliveryLock`]: it alone keeps two processes from
+/// reading the same pending events and both POSTing them. Rows a sync stores
+/// meanwhile are safe: marking is one short write transaction that waits out
+/// the other writer (SQLite's busy timeout), and it marks by event id, so an
+/// event stored after the read is left pending, never marked unsent.
 pub fn deliver(store: &mut Store, deadline: Option<Instant>) -> Result<Delivery, StoreError> {
     let mut delivery = Delivery::default();
     let subscriptions = store.subscriptions()?;

@@ -13,6 +13,7 @@ mod fts;
 mod heal;
 mod info;
 mod ingest;
+mod lock;
 mod merge;
 mod outbox;
 mod records;
@@ -38,11 +39,12 @@ pub use filter::Filter;
 pub use freshness::{Deliveries, Freshness, SourceSync};
 pub use info::{ArchiveStatus, RunInfo, SourceInfo};
 pub use ingest::{Batch, Incoming, Outcome};
+pub use lock::{DeliveryLock, SyncLock};
 pub use outbox::{Backlog, Pending};
 pub use reparse::ReparseOutcome;
 pub use schema::{APPLICATION_ID, current_version, sqlite_version};
 pub use search::SearchOutcome;
-pub use sources::{Named, SourceState, SyncLock};
+pub use sources::{Named, SourceState};
 pub(crate) use tally::is_zero;
 pub use tally::{BatchOutcome, RecordTally, StatusChange, TallyScope};
 
@@ -141,6 +143,16 @@ pub enum StoreError {
         /// How long we waited.
         waited: Duration,
     },
+    /// Another process delivers this archive's notifications (a sync's end, or `notify send`).
+    #[error(
+        "another healthfeed process is delivering notifications from {path} (waited {:.1} s); try again later, or {}", waited.as_secs_f64(), if waited.is_zero() { "pass --wait 5m to wait for it" } else { "pass a longer --wait" }
+    )]
+    Delivering {
+        /// The archive.
+        path: PathBuf,
+        /// How long we waited.
+        waited: Duration,
+    },
     /// The lock file beside the archive could not be opened or locked.
     #[error("cannot lock {path}: {source} (check the folder's permissions)")]
     LockFile {
@@ -216,7 +228,9 @@ impl StoreError {
     /// holds the archive, an archive failure otherwise.
     pub fn exit(&self) -> Exit {
         match self {
-            StoreError::Busy { .. } | StoreError::SyncRunning { .. } => Exit::Busy,
+            StoreError::Busy { .. }
+            | StoreError::SyncRunning { .. }
+            | StoreError::Delivering { .. } => Exit::Busy,
             // The question, not the archive, is at fault.
             StoreError::TimedOut { .. } => Exit::Usage,
             StoreError::Missing { .. }

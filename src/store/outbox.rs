@@ -229,7 +229,11 @@ impl Store {
     ) -> Result<(), StoreError> {
         let fail = super::failing(&self.path, "marking events delivered");
         let mark = (|| {
-            let tx = self.conn.transaction()?;
+            // Immediate: the write lock is taken (waiting out a sync storing
+            // meanwhile, up to the busy timeout) before anything is read.
+            let tx = self
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             tx.execute(
                 "UPDATE events SET delivered_at = ?3
                  WHERE subscription_id = ?1 AND id <= ?2 AND delivered_at IS NULL",

@@ -285,3 +285,93 @@ fn the_runs_time_limit_bounds_delivery_too() {
     assert_eq!(listed[0]["pending"], 1, "{listed}");
     assert_eq!(listed[1]["pending"], 1, "{listed}");
 }
+
+#[test]
+fn a_slow_receiver_never_keeps_the_next_sync_from_storing() {
+    // Issue 14: delivery never delays storing. A sync held the sync lock while
+    // its receiver held the POST (up to 3 tries x 30 s), so the next cron
+    // sync exited 6. Now the next sync stores and leaves delivery to the
+    // process already delivering; `notify send` waits for that delivery.
+    let hook = Hook::start();
+    let (a, wp) = subscribed(&hook);
+    let (held_tx, held) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel();
+    hook.then(Answer::Hold {
+        held: held_tx,
+        release: release_rx,
+    });
+    wp.site().publish(10, t(600));
+    let delivering = a
+        .process(sync_args(&wp))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    held.recv_timeout(Duration::from_secs(60))
+        .expect("the first sync's POST reached the receiver");
+
+    wp.site().publish(11, t(660));
+    let next = sync(&a, &wp).arg("--json").json();
+    assert_eq!(
+        next["new_records"], 1,
+        "stored while delivery waits: {next}"
+    );
+    assert_eq!(
+        next["notifications"]["left_to_other_process"], true,
+        "{next}"
+    );
+    assert!(next["notifications"].get("undelivered").is_none(), "{next}");
+    let verbose = sync(&a, &wp).arg("-v").succeeds();
+    assert!(
+        verbose.stderr.contains("events are left to it"),
+        "{}",
+        verbose.stderr
+    );
+    assert_eq!(hook.seen().len(), 1, "the later syncs sent nothing");
+
+    // `notify send` takes the delivery lock: busy at once without --wait ...
+    let busy = a.cmd(["notify", "send"]).fails(6);
+    assert!(
+        busy.stderr.contains("delivering notifications") && busy.stderr.contains("--wait 5m"),
+        "{}",
+        busy.stderr
+    );
+    let waited = a.cmd(["notify", "send", "--wait", "0.3s"]).fails(6);
+    assert!(waited.stderr.contains("waited 0.3 s"), "{}", waited.stderr);
+    // ... and with a long enough --wait, runs once the first sync is done.
+    let mut send = a
+        .process(["notify", "send", "--wait", "1m"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        send.try_wait().unwrap().is_none(),
+        "send waits for the lock"
+    );
+    release.send(()).unwrap();
+
+    let first = delivering.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "{:?}: {}",
+        first.status,
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let sent = send.wait_with_output().unwrap();
+    assert!(
+        sent.status.success(),
+        "{:?}: {}",
+        sent.status,
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    a.cmd(["notify", "send"]).ok();
+
+    // Every event arrived exactly once overall, whoever sent it.
+    let keys: Vec<String> = hook.seen().iter().flat_map(|s| keys(&s.body)).collect();
+    let unique: BTreeSet<&String> = keys.iter().collect();
+    assert_eq!(unique.len(), keys.len(), "no key twice: {keys:?}");
+    assert_eq!(keys.len(), 2, "posts 10 and 11: {keys:?}");
+    assert_eq!(a.cmd(["notify", "list", "--json"]).json()[0]["pending"], 0);
+}

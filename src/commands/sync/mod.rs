@@ -3,7 +3,9 @@
 //! Pages are stored in transactions that each end with the walk's mark for
 //! their last page (one page each, or about an import's batch of pages in a
 //! backfill), so a sync killed at any point resumes after its last committed
-//! page and never skips a post. One sync per archive: an OS lock beside the file.
+//! page and never skips a post. One sync stores at a time (an OS lock beside
+//! the file); delivery at the end runs under a second lock, so a slow receiver
+//! never keeps the next sync from storing.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -22,7 +24,8 @@ use crate::fetch::{self, Client, Cursor, FetchError, Identity, PostsUrl, Source}
 use crate::model::{Topics, UnknownWord, site_name};
 use crate::pipeline;
 use crate::store::{
-    BatchOutcome, Named, RecordTally, StatusChange, Store, StoreError, SyncLock, TallyScope,
+    BatchOutcome, DeliveryLock, Named, RecordTally, StatusChange, Store, StoreError, SyncLock,
+    TallyScope,
 };
 
 /// The site synced when no `--source` is given.
@@ -225,7 +228,7 @@ pub fn run(
             .observe_notes(move |note| notes(note));
     }
     let client = &client;
-    let _lock = SyncLock::acquire(db, options.wait)?;
+    let storing = SyncLock::acquire(db, options.wait)?;
     let mut store = Store::open(db)?;
     if let Some(word) = store.unknown_topic_word(&options.changes_of)? {
         return Err(Error::Word(word));
@@ -255,9 +258,16 @@ pub fn run(
     let mut tally = store.tally(TallyScope::Run, options.keep_changes, now)?;
     tally.changes.retain(|c| c.heard_by(&options.changes_of));
     store.end_tally();
-    // After every source is stored: a slow or failing receiver never delays storing.
+    // Every source is stored: the next sync may store while this one waits on
+    // receivers, so a slow or failing receiver never delays storing.
+    drop(storing);
     let deadline = options.max_time.map(|limit| started + limit);
-    let notifications = super::notify::deliver(&mut store, deadline)?;
+    // Only tried: a process already delivering sends this run's events too
+    // (or the next run does), and waiting for it would hold this run up.
+    let notifications = match DeliveryLock::try_acquire(db)? {
+        Some(_delivering) => super::notify::deliver(&mut store, deadline)?,
+        None => Delivery::left_to_other_process(),
+    };
     let mut report = summarize(reports, tally, started.elapsed());
     report.notifications = notifications;
     report.healed = healed;
