@@ -36,4 +36,5 @@ mod subscriptions;
 mod support;
 mod sync;
 mod vocab;
+mod windows;
 mod zones;
