@@ -107,10 +107,7 @@ impl FilterArgs {
                 (_, true) => Some(true),
                 _ => None,
             },
-            kind: self.kind.map(|k| match k {
-                KindArg::Health => Kind::Health,
-                KindArg::Message => Kind::Message,
-            }),
+            kind: self.kind.map(Kind::from),
             classification: self.classification.as_deref().map(Classification::parse),
             since,
             until,
@@ -249,6 +246,15 @@ pub enum KindArg {
     Health,
     /// Message Center announcements.
     Message,
+}
+
+impl From<KindArg> for Kind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Health => Kind::Health,
+            KindArg::Message => Kind::Message,
+        }
+    }
 }
 
 /// Arguments of `healthfeed list`.

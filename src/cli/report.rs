@@ -104,7 +104,7 @@ pub(super) fn run(db: &Path, args: ReportArgs) -> Result<Exit, Error> {
         filters.push(format!("service contains {service:?}"));
     }
     if let Some(kind) = args.kind {
-        filters.push(format!("kind {}", kind_name(kind)));
+        filters.push(format!("kind {}", crate::model::Kind::from(kind)));
     }
     if let Some(class) = &args.classification {
         filters.push(format!("classification {}", Classification::parse(class)));
@@ -114,10 +114,7 @@ pub(super) fn run(db: &Path, args: ReportArgs) -> Result<Exit, Error> {
         zone,
         filter: Filter {
             service: args.service.clone(),
-            kind: args.kind.map(|k| match k {
-                KindArg::Health => crate::model::Kind::Health,
-                KindArg::Message => crate::model::Kind::Message,
-            }),
+            kind: args.kind.map(crate::model::Kind::from),
             classification: args.classification.as_deref().map(Classification::parse),
             ..Filter::default()
         },
@@ -139,11 +136,4 @@ pub(super) fn run(db: &Path, args: ReportArgs) -> Result<Exit, Error> {
         eprintln!("healthfeed: wrote the {month} report to {}", path.display());
     }
     Ok(Exit::Success)
-}
-
-fn kind_name(kind: KindArg) -> &'static str {
-    match kind {
-        KindArg::Health => "health",
-        KindArg::Message => "message",
-    }
 }

@@ -31,10 +31,7 @@ impl TopicArgs {
     pub fn topics(&self) -> Topics {
         Topics {
             services: self.service.clone(),
-            kind: self.kind.map(|k| match k {
-                KindArg::Health => model::Kind::Health,
-                KindArg::Message => model::Kind::Message,
-            }),
+            kind: self.kind.map(model::Kind::from),
             classifications: self.classification.clone(),
             statuses: self.status.clone(),
         }
